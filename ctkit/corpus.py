@@ -1,0 +1,180 @@
+"""`Corpus`: the six tables in memory, and their parquet files on disk (atomic, streamed)."""
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from . import __version__, schema
+
+MANIFEST = "_ctkit.json"
+_RUN_KEY = b"ctkit_run"
+
+
+def _frame(table: str) -> pd.DataFrame:
+    return schema.empty(table)
+
+
+@dataclass
+class Corpus:
+    """The tables of DESIGN.md §3 as pandas DataFrames, joined on `article_id`."""
+
+    articles: pd.DataFrame = field(default_factory=lambda: _frame("articles"))
+    countries: pd.DataFrame = field(default_factory=lambda: _frame("countries"))
+    entities: pd.DataFrame = field(default_factory=lambda: _frame("entities"))
+    events: pd.DataFrame = field(default_factory=lambda: _frame("events"))
+    engagement: pd.DataFrame = field(default_factory=lambda: _frame("engagement"))
+    errors: pd.DataFrame = field(default_factory=lambda: _frame("errors"))
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Table name -> DataFrame, in contract order."""
+        return {name: getattr(self, name) for name in schema.TABLES}
+
+    def validate(self) -> Corpus:
+        """Check every table against `ctkit.schema`; return self or raise SchemaError."""
+        for name, df in self.tables().items():
+            schema.validate(name, df)
+        return self
+
+    def to_parquet(self, out: str | Path, *, meta: dict | None = None) -> Path:
+        """Write the tables as `<out>/<table>.parquet` atomically; return `out`."""
+        with TableWriter(out, meta=meta) as writer:
+            writer.write(self)
+        return Path(out)
+
+    @classmethod
+    def concat(cls, parts: Iterable[Corpus]) -> Corpus:
+        """One corpus from several, keeping their order."""
+        parts = list(parts)
+        out = {}
+        for name in schema.TABLES:
+            frames = [getattr(p, name) for p in parts if len(getattr(p, name))]
+            out[name] = (pd.concat(frames, ignore_index=True) if frames else _frame(name))
+        return cls(**out)
+
+    def summary(self, *, top: int = 5) -> str:
+        """A few lines for the terminal: counts, top partners, errors."""
+        n_err = int((self.errors["severity"] == "error").sum()) if len(self.errors) else 0
+        partners = self.countries[self.countries["role"] == "partner"]
+        top_p = (partners.drop_duplicates(["article_id", "iso3"])["iso3"].value_counts().head(top))
+        tops = ", ".join(f"{k} {v}" for k, v in top_p.items()) or "none"
+        return (f"{len(self.articles)} articles, {self.countries['iso3'].nunique()} countries, "
+                f"{len(self.events)} event rows, {n_err} errors\ntop partners (articles): {tops}")
+
+
+class TableWriter:
+    """Streams table chunks into parquet files; files replace the old ones only on success.
+
+    Each table goes to a temp file beside its target (row group per chunk, bounded memory);
+    `close()` renames them into place and writes the manifest last. A killed run leaves the
+    previous output untouched apart from stray `.tmp` files, which the next run removes.
+    """
+
+    def __init__(self, out: str | Path, *, meta: dict | None = None) -> None:
+        self.out = Path(out)
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+            for stale in self.out.glob(".*.parquet.tmp-*"):
+                stale.unlink()
+            probe = self.out / f".probe-{uuid.uuid4().hex}"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise OSError(f"output directory {self.out} is not writable: {exc.strerror}") from exc
+        self.run_id = uuid.uuid4().hex
+        self.meta = dict(meta or {})
+        self._writers: dict[str, pq.ParquetWriter] = {}
+        self._tmp: dict[str, Path] = {}
+        self.rows = dict.fromkeys(schema.TABLES, 0)
+
+    def _arrow(self, name: str, df: pd.DataFrame) -> pa.Table:
+        tbl = pa.Table.from_pandas(schema.validate(name, df), preserve_index=False)
+        md = dict(tbl.schema.metadata or {})
+        md[_RUN_KEY] = self.run_id.encode()
+        return tbl.replace_schema_metadata(md)
+
+    def write(self, corpus: Corpus) -> None:
+        """Append one chunk of every table."""
+        for name, df in corpus.tables().items():
+            if name not in self._writers:
+                tmp = self.out / f".{name}.parquet.tmp-{self.run_id}"
+                first = self._arrow(name, df if len(df) else schema.empty(name))
+                self._writers[name] = pq.ParquetWriter(tmp, first.schema, compression="zstd")
+                self._tmp[name] = tmp
+            if len(df):
+                self._writers[name].write_table(self._arrow(name, df))
+                self.rows[name] += len(df)
+
+    def close(self) -> None:
+        """Finish the files and move them into place; the manifest goes last."""
+        if not self._writers:
+            self.write(Corpus())
+        for w in self._writers.values():
+            w.close()
+        for name, tmp in self._tmp.items():
+            os.replace(tmp, self.out / f"{name}.parquet")
+        manifest = {"ctkit_version": __version__, "run_id": self.run_id, "rows": self.rows,
+                    **self.meta}
+        tmp = self.out / f".{MANIFEST}.tmp-{self.run_id}"
+        tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str), "utf-8")
+        os.replace(tmp, self.out / MANIFEST)
+
+    def abort(self) -> None:
+        """Drop the temp files; the previous output stays as it was."""
+        for w in self._writers.values():
+            try:
+                w.close()
+            except Exception:  # noqa: BLE001 - closing a half-written file may fail; it is deleted
+                pass
+        for tmp in self._tmp.values():
+            tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> TableWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:  # type: ignore[no-untyped-def]
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+def load(path: str | Path, *, tables: Sequence[str] | None = None,
+         columns: dict[str, Sequence[str]] | None = None, text: bool = False) -> Corpus:
+    """Read a parsed corpus from `path` (output of `ctkit parse` or `Corpus.to_parquet`).
+
+    Only the columns needed are read: `articles.text` (the large one) is skipped unless
+    `text=True`; `columns` narrows any table further, e.g. ``{"articles": ["article_id"]}``.
+    """
+    root = Path(path)
+    if not (root / "articles.parquet").exists():
+        raise FileNotFoundError(f"{root} holds no ctkit tables (no articles.parquet); "
+                                f"run `ctkit parse INPUT --out {root}` first")
+    wanted = list(tables or schema.TABLES)
+    out: dict[str, pd.DataFrame] = {}
+    run_ids = set()
+    for name in schema.TABLES:
+        if name not in wanted:
+            continue
+        cols = list((columns or {}).get(name) or schema.TABLES[name])
+        if name == "articles" and not text and not (columns or {}).get(name):
+            cols = [c for c in cols if c != "text"]
+        file = root / f"{name}.parquet"
+        pf = pq.ParquetFile(file)
+        run_ids.add((pf.schema_arrow.metadata or {}).get(_RUN_KEY))
+        df = pf.read(columns=cols).to_pandas()
+        for c, t in schema.TABLES[name].items():
+            if c in df:
+                df[c] = df[c].astype(t)
+        out[name] = df
+    if len(run_ids) > 1:
+        raise ValueError(f"{root}: tables come from different runs (an interrupted write?); "
+                         "rerun `ctkit parse`")
+    return Corpus(**out)

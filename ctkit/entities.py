@@ -1,0 +1,221 @@
+"""Organisations and persons: a shipped gazetteer of security bodies and IGOs (EN/FR/AR, with
+acronyms and owning country), agencies named by pattern ("Ethiopian Federal Police", "la police
+belge", "الشرطة الإسبانية"), and persons from a spaCy model when one is installed (extra `ner`)
+or, without a model, from title cues ("Minister X Y", "M. X", "السيد X").
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from .countries import Mention
+from .gazetteer import Entry, Gazetteer, data_rows
+from .text import fold, fold_key, span
+
+
+@dataclass(frozen=True)
+class EntityMention:
+    """An organisation or person mention with offsets into the body."""
+
+    label: str
+    name: str
+    surface: str
+    start: int
+    end: int
+    iso3: str | None
+    source: str
+
+
+@dataclass(frozen=True)
+class _Org:
+    org_id: str
+    name: str
+    iso3: str | None
+
+
+@cache
+def org_gazetteer() -> Gazetteer:
+    """The shipped organisations (`data/orgs.tsv`), built once per process."""
+    rows = data_rows("orgs.tsv")
+    canon = {r["org_id"]: r["alias"] for r in rows
+             if r["lang"] == "en" and r["alias_kind"] == "name"}
+    entries = []
+    for r in rows:
+        org = _Org(r["org_id"], canon.get(r["org_id"], r["alias"]), r["iso3"] or None)
+        if r["alias_kind"] == "acronym":
+            case = "exact"
+        elif len(r["alias"].split()) == 1 and r["lang"] != "ar":
+            case = "capital"
+        else:
+            case = "any"
+        entries.append(Entry(fold_key(r["alias"]), org, case, r["alias"]))
+    return Gazetteer(entries)
+
+
+@cache
+def _heads() -> dict[str, list[tuple[str, str]]]:
+    """position -> [(folded head, lang)] from `data/org_heads.tsv`."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for r in data_rows("org_heads.tsv"):
+        out.setdefault(r["position"], []).append((fold_key(r["head"]), r["lang"]))
+    for v in out.values():
+        v.sort(key=lambda h: -len(h[0]))
+    return out
+
+
+def find_orgs(text: str, *, countries: Sequence[Mention] = (),
+              gazetteer: Gazetteer | None = None) -> list[EntityMention]:
+    """Organisation mentions: gazetteer names and acronyms, then demonym + agency patterns."""
+    gaz = gazetteer or org_gazetteer()
+    out = [EntityMention("ORG", h.entry.payload.name, h.surface, h.start, h.end,
+                         h.entry.payload.iso3, "gazetteer") for h in gaz.find(text)]
+    taken = [(m.start, m.end) for m in out]
+    for m in _pattern_orgs(text, countries):
+        if not any(m.start < e and s < m.end for s, e in taken):
+            out.append(m)
+            taken.append((m.start, m.end))
+    return sorted(out, key=lambda m: (m.start, m.end))
+
+
+def _pattern_orgs(text: str, countries: Sequence[Mention]) -> list[EntityMention]:
+    """Agencies named by a country demonym and a head noun, in either order."""
+    out = []
+    heads = _heads()
+    for c in countries:
+        if c.kind != "demonym":
+            continue
+        after, idx = fold(text[c.end:c.end + 60])
+        for head, _lang in heads.get("before", []):
+            if after.startswith(" " + head) and _word_end(after, len(head) + 1):
+                end = c.end + span(idx, 0, len(head) + 1)[1]
+                if text[c.end + 1:end][:1].isupper() or _is_ar(head):
+                    out.append(_pattern(text, c.start, end, c.iso3))
+                break
+        lo = max(0, c.start - 60)
+        before, idx = fold(text[lo:c.start])
+        for head, _lang in heads.get("after", []):
+            m = re.search(rf"(?:^|\W)({re.escape(head)})((?:\s+\w+){{0,2}}?)\s+$", before)
+            if m:
+                start = lo + span(idx, m.start(1), m.start(1) + 1)[0]
+                out.append(_pattern(text, start, c.end, c.iso3))
+                break
+    return out
+
+
+def _is_ar(s: str) -> bool:
+    return any("\u0600" <= ch <= "\u06ff" for ch in s)
+
+
+def _word_end(s: str, i: int) -> bool:
+    return i >= len(s) or not s[i].isalnum()
+
+
+def _pattern(text: str, start: int, end: int, iso3: str) -> EntityMention:
+    surface = text[start:end]
+    return EntityMention("ORG", " ".join(surface.split()), surface, start, end, iso3, "pattern")
+
+
+# ---------------------------------------------------------------- persons
+
+_NAME_TOKEN = r"(?:[A-ZÀ-ÖØ-Þ][\w'’.-]+|[A-Z]\.|(?:de|da|del|van|von|ben|el|al|bin|ould|ibn)(?=\s))"
+
+
+@cache
+def _person_cues() -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+    rows = data_rows("person_cues.tsv")
+    latin = sorted({re.escape(r["cue"]) for r in rows if r["lang"] != "ar"}, key=len, reverse=True)
+    arabic = sorted({re.escape(r["cue"]) for r in rows if r["lang"] == "ar"}, key=len,
+                    reverse=True)
+    lat = re.compile(rf"\b(?:{'|'.join(latin)})\.?\s+(?P<name>{_NAME_TOKEN}(?:\s+{_NAME_TOKEN})"
+                     r"{1,3})")
+    ar = (re.compile(rf"(?:^|[\s،,(])(?:{'|'.join(arabic)})\s+(?P<name>(?:عبد\s+)?\S+"
+                     r"(?:\s+(?:عبد\s+)?(?!في|من|على|إلى|الى|مع|عن|أن|إن|الذي|التي)[^\s،,.:()]+){1,2})")
+          if arabic else None)
+    return lat, ar
+
+
+@cache
+def _person_stop() -> frozenset[str]:
+    try:
+        return frozenset(fold_key(r["word"]) for r in data_rows("person_stop.tsv"))
+    except FileNotFoundError:
+        return frozenset()
+
+
+def find_persons(text: str, *, language: str | None, use_ner: str = "auto",
+                 models: dict[str, str] | None = None,
+                 countries: Sequence[Mention] = ()) -> list[EntityMention]:
+    """Person mentions: from a spaCy model when available, else from title cues."""
+    nlp = _model(language, use_ner, models or {})
+    if nlp is not None:
+        doc = nlp(text)
+        return [EntityMention("PERSON", " ".join(e.text.split()), e.text, e.start_char,
+                              e.end_char, None, "model")
+                for e in doc.ents if e.label_ in ("PERSON", "PER")]
+    return _cue_persons(text, countries)
+
+
+def _cue_persons(text: str, countries: Sequence[Mention]) -> list[EntityMention]:
+    lat, ar = _person_cues()
+    stop = _person_stop()
+    country_spans = [(c.start, c.end) for c in countries]
+    out: list[EntityMention] = []
+    for pat in (lat, ar):
+        if pat is None:
+            continue
+        for m in pat.finditer(text):
+            s, e = m.span("name")
+            words = m.group("name").split()
+            while words and (fold_key(words[-1].strip(".,")) in stop
+                             or any(cs <= s + len(" ".join(words[:-1])) + 1 < ce
+                                    for cs, ce in country_spans)):
+                words.pop()
+            if len(words) < 2 and not _is_ar(m.group("name")):
+                continue
+            if not words:
+                continue
+            surface = " ".join(words)
+            e = s + len(surface)
+            if text[s:e] != surface:
+                surface = text[s:e]
+            if any(cs < e and s < ce for cs, ce in country_spans):
+                continue
+            out.append(EntityMention("PERSON", " ".join(surface.split()), surface, s, e, None,
+                                     "cue"))
+    seen: set[tuple[int, int]] = set()
+    uniq = []
+    for p in sorted(out, key=lambda p: (p.start, -p.end)):
+        if not any(a < p.end and p.start < b for a, b in seen):
+            seen.add((p.start, p.end))
+            uniq.append(p)
+    return uniq
+
+
+_MODELS: dict[str, object] = {}
+
+
+def _model(language: str | None, use_ner: str, models: dict[str, str]):  # type: ignore[no-untyped-def]
+    """The spaCy pipeline for `language`, loaded once; None when not wanted or not installed."""
+    if use_ner == "no" or not language or language not in models:
+        return None
+    name = models[language]
+    if name not in _MODELS:
+        try:
+            import spacy
+
+            _MODELS[name] = spacy.load(name, disable=["lemmatizer", "parser"])
+        except (OSError, ImportError) as exc:
+            if use_ner == "yes":
+                raise RuntimeError(f"spaCy model {name!r} is not installed; install the `ner` "
+                                   "extra (pip install 'ctkit[ner]') or set use_ner='no'") from exc
+            _MODELS[name] = None
+    return _MODELS[name]
+
+
+def ner_status(models: dict[str, str]) -> dict[str, bool]:
+    """Which configured spaCy models are installed (for messages and docs)."""
+    import importlib.util
+
+    return {lang: importlib.util.find_spec(name) is not None for lang, name in models.items()}

@@ -1,0 +1,321 @@
+"""`parse`: inputs -> ingest -> clean -> meta -> extractors -> tables, on one of three engines.
+
+Work is cut into chunks of input files; each chunk becomes a small `Corpus` (a worker's whole
+output), and chunks come back in input order, so the tables are the same whatever the engine
+and however many workers. The parent process only assigns duplicate links and writes.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import signal
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import schema
+from .clean import clean
+from .corpus import Corpus, TableWriter
+from .countries import default_gazetteer, find_countries
+from .engagement import find_engagement
+from .entities import find_orgs, find_persons, org_gazetteer
+from .events import find_events, trigger_gazetteer
+from .ingest import ErrorRow, InputError, RawDoc, apply_manifest, expand, read, read_manifest
+from .meta import find_meta
+from .options import Options
+from .text import n_words, sentences
+
+_SHINGLE = re.compile(r"\w+")
+
+
+class DocTimeout(Exception):
+    """A document took longer than `doc_time_budget`."""
+
+
+@dataclass
+class Chunk:
+    """Files for one worker call, with the manifest entries that apply to them."""
+
+    files: list[tuple[str, str]]            # (path, source)
+    manifest: dict[str, dict] = field(default_factory=dict)
+    root: str | None = None
+
+
+# ---------------------------------------------------------------- one document
+
+def extract(doc: RawDoc, *, options: Options) -> dict[str, list[dict]]:
+    """Rows of every table for one document (the article id is its content hash)."""
+    aid = doc.digest
+    cleaned = clean(doc.raw_text, max_line_chars=options.max_line_chars)
+    text = cleaned.body
+    meta = find_meta(cleaned, given={"title": doc.title, "outlet": doc.outlet, "url": doc.url,
+                                     "published": doc.published, "language": doc.language})
+    sents = sentences(text)
+    countries = find_countries(text, focal=options.focal, sentences=sents)
+    orgs = find_orgs(text, countries=countries)
+    persons = find_persons(text, language=meta.language, use_ner=options.use_ner,
+                           models=options.ner_models, countries=countries)
+    events = find_events(text, sentences=sents, countries=countries, orgs=orgs)
+    rows: dict[str, list[dict]] = {k: [] for k in schema.TABLES}
+    rows["articles"].append({
+        "article_id": aid, "source": doc.source, "url": doc.url, "outlet": meta.outlet,
+        "title": meta.title, "published": meta.published, "language": meta.language,
+        "text": text, "n_words": n_words(text), "duplicate_of": None,
+        "content_hash": hashlib.blake2b(text.encode(), digest_size=8).hexdigest()})
+    rows["countries"] = [{"article_id": aid, "iso3": m.iso3, "country": m.country,
+                          "surface": m.surface, "start": m.start, "end": m.end,
+                          "sentence": m.sentence, "kind": m.kind, "role": m.role}
+                         for m in countries]
+    ents = sorted([*orgs, *persons], key=lambda e: (e.start, e.label))
+    rows["entities"] = [{"article_id": aid, "label": e.label, "name": e.name,
+                         "surface": e.surface, "start": e.start, "end": e.end, "iso3": e.iso3,
+                         "source": e.source} for e in ents]
+    for ev in events:
+        s, e = sents[ev.sentence]
+        base = {"event_id": f"{aid}-{ev.sentence:03d}", "article_id": aid, "type": ev.type,
+                "code": ev.code, "sentence": text[s:e], "trigger": ev.trigger,
+                "start": ev.start, "end": ev.end}
+        for iso3 in ev.iso3 or (None,):
+            rows["events"].append({**base, "iso3": iso3})
+    rows["engagement"] = [{"article_id": aid, "metric": k, "value": v}
+                          for k, v in sorted(find_engagement(cleaned).items())]
+    return rows
+
+
+@contextmanager
+def _time_budget(seconds: float) -> Iterator[None]:
+    """Raise DocTimeout after `seconds` (main thread on POSIX; elsewhere no limit)."""
+    usable = seconds > 0 and hasattr(signal, "setitimer")
+    if usable:
+        try:
+            old = signal.signal(signal.SIGALRM, _on_alarm)
+        except ValueError:  # not the main thread (dask threads): no budget
+            usable = False
+    if not usable:
+        yield
+        return
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _on_alarm(signum: int, frame: object) -> None:
+    raise DocTimeout
+
+
+def run_chunk(chunk: Chunk, options: Options) -> tuple[Corpus, list[tuple[int, ...]]]:
+    """Parse every document of `chunk`: its tables and each article's near-duplicate bands."""
+    rows: dict[str, list[dict]] = {k: [] for k in schema.TABLES}
+    bands: list[tuple[int, ...]] = []
+    for path, source in chunk.files:
+        rel = os.path.relpath(path, chunk.root) if chunk.root else source
+        for item in read(Path(path), source, max_bytes=options.max_bytes):
+            if isinstance(item, ErrorRow):
+                rows["errors"].append(item.__dict__)
+                continue
+            if chunk.manifest:
+                item = apply_manifest(item, chunk.manifest, Path(rel).as_posix())
+            try:
+                with _time_budget(options.doc_time_budget):
+                    doc_rows = extract(item, options=options)
+            except DocTimeout:
+                rows["errors"].append({"source": item.source, "stage": "extract",
+                                       "severity": "error", "error": "took longer than "
+                                       f"{options.doc_time_budget}s (doc_time_budget); skipped"})
+                continue
+            except Exception as exc:  # noqa: BLE001 - one bad document must not stop the run
+                rows["errors"].append({"source": item.source, "stage": "extract",
+                                       "severity": "error",
+                                       "error": f"{type(exc).__name__}: {exc}"[:500]})
+                continue
+            for k, v in doc_rows.items():
+                rows[k].extend(v)
+            bands.append(fingerprint(doc_rows["articles"][0]["text"],
+                                     min_words=options.duplicate_min_words))
+    return Corpus(**{k: schema.conform(k, v) for k, v in rows.items()}), bands
+
+
+def fingerprint(text: str, *, min_words: int, bands: int = 4, rows: int = 3) -> tuple[int, ...]:
+    """MinHash LSH bands of the body's 5-word shingles (empty for short bodies)."""
+    words = [w.lower() for w in _SHINGLE.findall(text)]
+    if len(words) < min_words:
+        return ()
+    shingles = {hash(" ".join(words[i:i + 5])) & 0xFFFFFFFFFFFF for i in range(len(words) - 4)}
+    out = []
+    for b in range(bands):
+        mins = tuple(min(((h * (2 * (b * rows + r) + 1) + 0x9E3779B97F4A7C15 * (b * rows + r))
+                          & 0xFFFFFFFFFFFFFFFF) for h in shingles) for r in range(rows))
+        out.append(int.from_bytes(hashlib.blake2b(repr((b, mins)).encode(), digest_size=8)
+                                  .digest(), "big"))
+    return tuple(out)
+
+
+# ---------------------------------------------------------------- engines
+
+def _warm() -> None:
+    """Build the gazetteers once in the parent, so forked workers share them."""
+    default_gazetteer()
+    org_gazetteer()
+    trigger_gazetteer()
+
+
+def _chunks(files: Sequence[tuple[Path, str]], *, size: int, manifest: dict[str, dict],
+            root: str | None) -> Iterator[Chunk]:
+    for i in range(0, len(files), size):
+        yield Chunk([(str(p), s) for p, s in files[i:i + size]], manifest, root)
+
+
+def _run(chunks: Iterable[Chunk], options: Options, *, scheduler: str | None
+         ) -> Iterator[tuple[Corpus, list[tuple[int, ...]]]]:
+    engine = options.engine
+    workers = options.workers or os.cpu_count() or 1
+    if engine == "local" or (engine == "process" and workers == 1):
+        _warm()
+        for ch in chunks:
+            yield run_chunk(ch, options)
+        return
+    if engine == "process":
+        import multiprocessing as mp
+
+        _warm()
+        method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+        with mp.get_context(method).Pool(workers) as pool:
+            yield from pool.imap(_run_star, ((ch, options) for ch in chunks))
+        return
+    from .distributed import run_dask
+
+    yield from run_dask(chunks, options, scheduler=scheduler, workers=workers)
+
+
+def _run_star(args: tuple[Chunk, Options]) -> tuple[Corpus, list[tuple[int, ...]]]:
+    return run_chunk(*args)
+
+
+class _Dedup:
+    """Links each article to the first earlier article sharing a MinHash band."""
+
+    def __init__(self) -> None:
+        self.first: dict[int, str] = {}
+        self.ids: set[str] = set()
+
+    def apply(self, part: Corpus, bands: list[tuple[int, ...]]) -> Corpus:
+        arts = part.articles
+        if arts.empty:
+            return part
+        ids = list(arts["article_id"])
+        dup: list[str | None] = []
+        rename: dict[str, str] = {}
+        for i, aid in enumerate(ids):
+            new = aid
+            k = 1
+            while new in self.ids:  # the same content twice: keep both, under distinct ids
+                new = hashlib.blake2b(f"{aid}#{k}".encode(), digest_size=8).hexdigest()
+                k += 1
+            if new != aid:
+                rename[aid] = new
+            self.ids.add(new)
+            orig = next((self.first[b] for b in bands[i] if b in self.first), None)
+            dup.append(orig)
+            for b in bands[i]:
+                self.first.setdefault(b, new)
+        if rename:
+            part = _rename(part, ids, rename)
+        arts = part.articles.copy()
+        arts["duplicate_of"] = pd.array(dup, dtype="string")
+        part.articles = arts
+        return part
+
+
+def _rename(part: Corpus, ids: list[str], rename: dict[str, str]) -> Corpus:
+    """Give repeated identical documents distinct ids (the later copies, in input order)."""
+    out = {}
+    for name, df in part.tables().items():
+        if "article_id" in df and len(df):
+            df = df.copy()
+            df["article_id"] = df["article_id"].map(lambda a: rename.get(a, a)).astype("string")
+            if name == "events":
+                df["event_id"] = (df["article_id"] + df["event_id"].str[16:]).astype("string")
+        out[name] = df
+    return Corpus(**out)
+
+
+# ---------------------------------------------------------------- public entry points
+
+def plan(inputs: str | os.PathLike | Sequence[str | os.PathLike], *,
+         manifest: str | os.PathLike | None = None) -> tuple[list[tuple[Path, str]],
+                                                             dict[str, dict], str | None]:
+    """The files to read, the manifest entries and the input root (for manifest paths)."""
+    items = [inputs] if isinstance(inputs, str | os.PathLike) else list(inputs)
+    if not items:
+        raise InputError("no input given")
+    files = expand(items)
+    root = None
+    if len(items) == 1 and Path(items[0]).is_dir():
+        root = str(items[0])
+    entries = read_manifest(manifest) if manifest else {}
+    if entries:
+        known = {Path(os.path.relpath(p, root) if root else s).as_posix() for p, s in files}
+        names = {Path(s).name for _, s in files}
+        missing = [k for k in entries if k not in known and k not in names]
+        if missing:
+            raise InputError(f"manifest names {len(missing)} file(s) not in the input, e.g. "
+                             f"{missing[0]!r}")
+    return files, entries, root
+
+
+def stream(inputs: str | os.PathLike | Sequence[str | os.PathLike], *,
+           options: Options | None = None, manifest: str | os.PathLike | None = None,
+           scheduler: str | None = None, progress: bool = False) -> Iterator[Corpus]:
+    """Parsed chunks in input order, duplicates linked; bounded memory for any corpus size."""
+    opts = options or Options()
+    files, entries, root = plan(inputs, manifest=manifest)
+    dedup = _Dedup()
+    chunks = list(_chunks(files, size=opts.chunk_size, manifest=entries, root=root))
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(files), unit="file", desc="parse", leave=False)
+    try:
+        for chunk, (part, bands) in zip(chunks, _run(chunks, opts, scheduler=scheduler),
+                                        strict=True):
+            yield dedup.apply(part, bands)
+            if bar is not None:
+                bar.update(len(chunk.files))
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def parse(inputs: str | os.PathLike | Sequence[str | os.PathLike], *, focal: str | None = None,
+          manifest: str | os.PathLike | None = None, engine: str | None = None,
+          workers: int | None = None, options: Options | None = None,
+          scheduler: str | None = None) -> Corpus:
+    """Parse `inputs` (files, folders, globs) into a `Corpus` held in memory."""
+    opts = (options or Options()).with_(focal=focal, engine=engine, workers=workers)
+    corpus = Corpus.concat(stream(inputs, options=opts, manifest=manifest, scheduler=scheduler))
+    return corpus.validate()
+
+
+def parse_to(out: str | os.PathLike, inputs: str | os.PathLike | Sequence[str | os.PathLike],
+             *, options: Options | None = None, manifest: str | os.PathLike | None = None,
+             scheduler: str | None = None, progress: bool = False) -> dict[str, int]:
+    """Parse `inputs` straight into parquet files in `out` (atomic); return row counts."""
+    opts = options or Options()
+    started = time.time()
+    meta = {"focal": opts.focal, "engine": opts.engine, "inputs": [str(i) for i in (
+        [inputs] if isinstance(inputs, str | os.PathLike) else inputs)]}
+    with TableWriter(out, meta=meta) as writer:
+        for part in stream(inputs, options=opts, manifest=manifest, scheduler=scheduler,
+                           progress=progress):
+            writer.write(part)
+        writer.meta["seconds"] = round(time.time() - started, 3)
+    return dict(writer.rows)

@@ -1,0 +1,88 @@
+from ctkit.clean import clean
+
+PAGE = """·   · 1,204 posts
+  •  · 12 friends
+
+*Egypt and Kenya sign a police training accord*
+sahelwatch14 مارس 2023آخر تحديث :
+Radio Atlas
+Live
+Nairobi – The two ministries agreed on Tuesday to train 200 officers together, the Kenyan interior ministry said in a statement.
+Read also: Ghana hosts regional summit
+The accord covers forensic science, border control and the exchange of information on suspects.
+Officials said more meetings are planned.
+You might also like
+Morocco and Spain dismantle a cell in Melilla
+This website uses cookies to improve your experience. Accept Read More
+Source: Atlas Daily News.
+0 0 0 0 0 0
+  • 31
+Comments (4)
+اترك تعليق / Laisser un commentaire
+Great news for Africa, finally some real cooperation between our two countries here!
+"""
+
+
+def test_body_is_exactly_the_article_paragraphs():
+    body = clean(PAGE).body.split("\n")
+    assert body == [
+        "Nairobi – The two ministries agreed on Tuesday to train 200 officers together, the "
+        "Kenyan interior ministry said in a statement.",
+        "The accord covers forensic science, border control and the exchange of information on "
+        "suspects.",
+        "Officials said more meetings are planned."]
+
+
+def test_chrome_kinds_are_named():
+    kinds = {ln.text: ln.kind for ln in clean(PAGE).lines}
+    assert kinds["Read also: Ghana hosts regional summit"] == "read_also"
+    assert kinds["Morocco and Spain dismantle a cell in Melilla"] == "teaser"
+    assert kinds["Comments (4)"] == "comment_count"
+    assert kinds["0 0 0 0 0 0"] == "counter"
+    assert kinds["*Egypt and Kenya sign a police training accord*"] == "header"
+
+
+def test_reader_comments_after_comment_form_are_not_body():
+    assert "Great news" not in clean(PAGE).body
+
+
+def test_french_body_in_arabic_chrome():
+    page = ("الرئيسية | أخبار | دولي\n"
+            "Le Maroc et la Belgique renforcent leur coopération antiterroriste\n"
+            "الثلاثاء 14 مارس 2023 - 10:32\n"
+            "Le ministre de l'Intérieur a reçu son homologue belge à Rabat pour évoquer la "
+            "coopération sécuritaire et l'échange d'informations entre les deux pays.\n"
+            "Les deux parties ont convenu de renforcer la formation des cadres.\n"
+            "تعليقات (2)\n"
+            "اترك تعليقاً\n"
+            "البريد الإلكتروني *\n")
+    c = clean(page)
+    assert c.body.startswith("Le ministre de l'Intérieur")
+    assert c.body.endswith("formation des cadres.")
+
+
+def test_arabic_body_with_read_also_teaser():
+    page = ("هسبريس من الرباط\n"
+            "المغرب وإسبانيا يفككان خلية إرهابية\n"
+            "تمكنت المصالح الأمنية المغربية والإسبانية، في عملية مشتركة، من تفكيك خلية إرهابية "
+            "تنشط في مدينتي طنجة ومدريد، حسب بلاغ للمديرية العامة لمراقبة التراب الوطني.\n"
+            "اقرأ أيضا: تفكيك خلية في الناظور\n"
+            "وأكد البلاغ أن العملية تندرج في إطار التعاون الأمني بين البلدين.\n"
+            "جميع الحقوق محفوظة © 2023\n")
+    c = clean(page)
+    assert "اقرأ أيضا" not in c.body and "جميع الحقوق" not in c.body
+    assert c.body.count("\n") == 1
+
+
+def test_when_unsure_keep_short_body_lines_between_paragraphs():
+    page = ("Title of the story here\n"
+            "The first paragraph is long enough to be prose, with many words in it, clearly.\n"
+            "A subheading\n"
+            "The second paragraph is long enough to be prose too, with many words in it.\n")
+    assert "A subheading" in clean(page).body
+
+
+def test_very_long_line_is_split_not_lost():
+    text = "Title here now\n" + ("Morocco and Spain cooperate closely. " * 20000)
+    c = clean(text, max_line_chars=5000)
+    assert c.body.replace("\n", "").count("Morocco") == 20000

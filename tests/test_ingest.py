@@ -1,0 +1,94 @@
+import gzip
+import json
+
+import pytest
+
+from ctkit.ingest import (ErrorRow, InputError, RawDoc, decode, expand, read, read_manifest,
+                          sniff_binary)
+
+
+def _read(path, **kw):
+    return list(read(path, str(path), max_bytes=kw.get("max_bytes", 10_000_000)))
+
+
+def test_utf8_text_file_is_one_document(tmp_path):
+    f = tmp_path / "a.txt"
+    f.write_text("Le Maroc et l'Espagne ont signé un accord.", "utf-8")
+    (doc,) = _read(f)
+    assert isinstance(doc, RawDoc) and doc.raw_text.startswith("Le Maroc")
+
+
+def test_cp1252_french_is_decoded_with_a_warning(tmp_path):
+    f = tmp_path / "a.txt"
+    f.write_bytes("La coopération sécuritaire entre le Maroc et la Belgique.".encode("cp1252"))
+    items = _read(f)
+    docs = [i for i in items if isinstance(i, RawDoc)]
+    warns = [i for i in items if isinstance(i, ErrorRow)]
+    assert docs[0].raw_text == "La coopération sécuritaire entre le Maroc et la Belgique."
+    assert warns and warns[0].severity == "warning"
+
+
+def test_utf16_with_bom_and_mojibake_repair():
+    assert decode("المغرب".encode("utf-16"))[0] == "المغرب"
+    text, warning = decode("la coopÃ©ration".encode("utf-8"))
+    assert text == "la coopération" and warning == "repaired mojibake"
+
+
+def test_binary_and_empty_files_become_error_rows(tmp_path):
+    (tmp_path / "x.txt").write_bytes(b"%PDF-1.4 binary")
+    (tmp_path / "e.txt").write_text("  \n\n ", "utf-8")
+    assert sniff_binary(b"\x89PNG\r\n") == "a PNG image"
+    (pdf,) = _read(tmp_path / "x.txt")
+    (empty,) = _read(tmp_path / "e.txt")
+    assert isinstance(pdf, ErrorRow) and "PDF" in pdf.error
+    assert isinstance(empty, ErrorRow) and "empty" in empty.error
+
+
+def test_gzip_and_size_limit(tmp_path):
+    f = tmp_path / "a.txt.gz"
+    f.write_bytes(gzip.compress(b"Morocco and Spain met in Rabat." * 1000))
+    (doc,) = _read(f)
+    assert isinstance(doc, RawDoc)
+    (err,) = _read(f, max_bytes=1000)
+    assert isinstance(err, ErrorRow) and "limit" in err.error
+
+
+def test_jsonl_bad_lines_are_errors_with_line_numbers(tmp_path):
+    f = tmp_path / "export.jsonl"
+    good = {"id": 1, "url": "https://x.ma/a", "title": "T", "publish_date": "2023-03-14",
+            "media_name": "Le Matin", "language": "fr", "text": "Le Maroc et la France."}
+    f.write_text(json.dumps(good) + "\n{broken\n" + json.dumps({"title": "no text"}) + "\n")
+    items = _read(f)
+    assert [type(i).__name__ for i in items] == ["RawDoc", "ErrorRow", "ErrorRow"]
+    assert items[0].outlet == "Le Matin" and items[0].published == "2023-03-14"
+    assert items[1].source.endswith("#L2") and "text column" in items[2].error
+
+
+def test_csv_with_missing_text_column_names_expected_columns(tmp_path):
+    f = tmp_path / "export.csv"
+    f.write_text("id,url,headline\n1,http://a,b\n", "utf-8")
+    (err,) = _read(f)
+    assert "text" in err.error and "media_name" in err.error
+
+
+def test_csv_rows_parse_and_short_rows_are_errors(tmp_path):
+    f = tmp_path / "export.csv"
+    f.write_text('id,title,text\n1,A,"Le Maroc, la France."\n2,B\n', "utf-8")
+    items = _read(f)
+    assert isinstance(items[0], RawDoc) and items[0].raw_text == "Le Maroc, la France."
+    assert isinstance(items[1], ErrorRow) and items[1].source.endswith("#L3")
+
+
+def test_expand_skips_hidden_and_underscore_files_and_sorts(tmp_path):
+    for name in ["b.txt", "a.txt", "_truth.jsonl", ".hidden"]:
+        (tmp_path / name).write_text("x")
+    assert [s for _, s in expand([tmp_path])] == [f"{tmp_path}/a.txt", f"{tmp_path}/b.txt"]
+    with pytest.raises(InputError):
+        expand([tmp_path / "missing"])
+
+
+def test_manifest_rejects_paths_outside_root(tmp_path):
+    m = tmp_path / "m.csv"
+    m.write_text("file,outlet\n../etc/passwd,X\n")
+    with pytest.raises(InputError, match="outside the input root"):
+        read_manifest(m)
