@@ -1,0 +1,77 @@
+"""DESIGN.md §3 invariants and the engines."""
+import pandas as pd
+
+import ctkit
+from ctkit.ingest import expand
+
+
+def _inputs_accounted_for(corpus, folder):
+    sources = {s for _, s in expand([folder])}
+    seen = set(corpus.articles["source"].str.split("#").str[0])
+    seen |= set(corpus.errors.loc[corpus.errors["severity"] == "error", "source"]
+                .str.split("#").str[0])
+    return sources - seen
+
+
+def test_every_input_is_in_articles_or_errors(mixed_inputs):
+    corpus = ctkit.parse(mixed_inputs, engine="local")
+    assert not _inputs_accounted_for(corpus, mixed_inputs)
+    errs = corpus.errors
+    assert set(errs.loc[errs["severity"] == "error", "source"].str.rsplit("/", n=1).str[-1]) == {
+        "004_empty.txt", "005_image.txt", "007_export.jsonl#L2"}
+    assert len(corpus.articles) == 5
+
+
+def test_offsets_slice_text_to_surface(mixed_inputs):
+    corpus = ctkit.parse(mixed_inputs, engine="local")
+    corpus = ctkit.Corpus(**{**corpus.tables()})
+    text = corpus.articles.set_index("article_id")["text"]
+    for table in (corpus.countries, corpus.entities):
+        for aid, s, e, surface in zip(table["article_id"], table["start"], table["end"],
+                                      table["surface"], strict=True):
+            assert text[aid][s:e] == surface
+
+
+def test_extracts_what_the_pages_say(mixed_inputs):
+    corpus = ctkit.parse(mixed_inputs, engine="local")
+    arts = corpus.articles.set_index(corpus.articles["source"].str.rsplit("/", n=1).str[-1])
+    en = arts.loc["001_en.txt"]
+    assert (en["title"], en["outlet"], str(en["published"].date()), en["language"]) == (
+        "Morocco and Spain dismantle a cell", "Atlas Daily News", "2023-03-14", "en")
+    assert "Read also" not in en["text"] and "Leave a comment" not in en["text"]
+    assert arts.loc["002_fr.txt", "language"] == "fr"
+    assert arts.loc["003_ar.txt", "language"] == "ar"
+    exp = arts.loc["007_export.jsonl#L1"]
+    assert (exp["outlet"], str(exp["published"].date())) == ("Le Courrier", "2022-05-01")
+    iso = corpus.countries.groupby("article_id")["iso3"].agg(lambda s: sorted(set(s)))
+    assert iso[en["article_id"]] == ["ESP", "MAR"]
+    assert iso[arts.loc["003_ar.txt", "article_id"]] == ["ESP", "MAR"]
+    eng = corpus.engagement.set_index(["article_id", "metric"])["value"]
+    assert eng[(en["article_id"], "comments")] == 2
+
+
+def test_same_input_same_tables_and_engines_agree(mixed_inputs):
+    a = ctkit.parse(mixed_inputs, engine="local")
+    b = ctkit.parse(mixed_inputs, engine="process", workers=2)
+    for name in a.tables():
+        pd.testing.assert_frame_equal(a.tables()[name], b.tables()[name])
+
+
+def test_identical_files_keep_distinct_ids_and_are_linked_as_duplicates(tmp_path):
+    page = ("Title of a story\n" + "Morocco and Spain signed a security accord in Rabat today "
+            "to share information on suspects and train officers together. " * 6)
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text(page, "utf-8")
+    arts = ctkit.parse(tmp_path, engine="local").articles
+    assert arts["article_id"].is_unique
+    assert arts.loc[1, "duplicate_of"] == arts.loc[0, "article_id"]
+
+
+def test_manifest_values_win(mixed_inputs, tmp_path):
+    m = tmp_path / "m.csv"
+    m.write_text("file,outlet,published,url\n001_en.txt,Manifest Outlet,2020-02-02,"
+                 "https://x.com/a\n", "utf-8")
+    arts = ctkit.parse(mixed_inputs, manifest=m, engine="local").articles
+    row = arts[arts["source"].str.endswith("001_en.txt")].iloc[0]
+    assert (row["outlet"], str(row["published"].date()), row["url"]) == (
+        "Manifest Outlet", "2020-02-02", "https://x.com/a")
