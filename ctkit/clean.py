@@ -15,9 +15,10 @@ from functools import cache
 
 from .gazetteer import data_rows
 
-#: chrome kinds that may classify a prose-length line (the others only match short lines)
-_STRONG = {"consent", "comment_form", "newsletter", "read_also", "copyright", "tags"}
-_SENT_END = re.compile(r"[.!?؟:;…»\"”)\]]\s*$")
+#: chrome kinds whose patterns are loose enough to hit a sentence: they only classify short
+#: lines (a prose-length line matched by one is body, unless it is wholly in parentheses)
+_LOOSE = {"attribution", "updated", "nav", "live", "ad", "time", "views", "likes", "recommend"}
+_SENT_END = re.compile(r"[.!:;…»\"”)\]]\s*$")
 _WORDS = re.compile(r"\w+")
 _TITLE_MARKS = re.compile(r"^\s*[*_#=]+\s*|\s*[*_#=]+\s*$")
 
@@ -49,32 +50,46 @@ class _Pattern:
     stop: bool
     block: bool
     regex: re.Pattern[str]
+    contains: bool = False  # `.*X.*` patterns are run as a search for X (no backtracking)
+
+    def match(self, line: str) -> bool:
+        return bool(self.regex.search(line) if self.contains else self.regex.fullmatch(line))
 
 
 @cache
 def patterns() -> tuple[_Pattern, ...]:
     """Compiled chrome patterns from `data/chrome.tsv`."""
-    return tuple(_Pattern(r["kind"], r["stop"] == "1", r["block"] == "1",
-                          re.compile(r["pattern"], re.IGNORECASE))
-                 for r in data_rows("chrome.tsv"))
+    out = []
+    for r in data_rows("chrome.tsv"):
+        pat = r["pattern"]
+        contains = pat.startswith(".*") and pat.endswith(".*") and len(pat) > 4
+        if contains:
+            pat = pat[2:-2]
+        out.append(_Pattern(r["kind"], r["stop"] == "1", r["block"] == "1",
+                            re.compile(pat, re.IGNORECASE), contains))
+    return tuple(out)
 
 
 def chrome_kind(line: str, *, prose: bool = False) -> _Pattern | None:
-    """The chrome pattern `line` matches, if any (prose-length lines: strong kinds only)."""
+    """The chrome pattern `line` matches, if any (prose-length lines: strict kinds only)."""
     s = _TITLE_MARKS.sub("", line.strip()) or line.strip()
+    loose_ok = not prose or (s.startswith("(") and s.endswith(")"))
     for p in patterns():
-        if prose and p.kind not in _STRONG:
-            continue
-        if p.regex.fullmatch(s):
+        if (loose_ok or p.kind not in _LOOSE) and p.match(s):
             return p
     return None
 
 
 def is_prose(line: str) -> bool:
-    """A line that reads like a paragraph of running text."""
+    """A line that reads like a paragraph of running text (a headline question does not)."""
     n = len(_WORDS.findall(line))
-    return n >= 25 or (n >= 10 and bool(_SENT_END.search(line))) or (
-        n >= 6 and bool(re.search(r"[.!?؟]\s+\S.*[.!?؟]\s*$", line)))
+    if n >= 25:
+        return True
+    if n >= 10 and _SENT_END.search(line):
+        return True
+    if n >= 16 and re.search(r"[?؟]\s*$", line):
+        return True
+    return n >= 6 and bool(re.search(r"[.!?؟]\s+\S.*[.!?؟]\s*$", line))
 
 
 def _sentence_like(line: str) -> bool:
@@ -100,7 +115,12 @@ def clean(raw: str, *, max_line_chars: int = 200_000) -> Cleaned:
     """Classify every line of `raw` and return the body with the classified lines."""
     raw = split_long(raw.replace("\r\n", "\n").replace("\r", "\n"), max_chars=max_line_chars)
     items = [(i, ln.strip()) for i, ln in enumerate(raw.split("\n")) if ln.strip()]
-    prose = [is_prose(t) for _, t in items]
+    counts: dict[str, int] = {}
+    for _, t in items:
+        key = _TITLE_MARKS.sub("", t)
+        counts[key] = counts.get(key, 0) + 1
+    prose = [is_prose(t) and (counts[_TITLE_MARKS.sub("", t)] == 1
+                              or len(_WORDS.findall(t)) >= 25) for _, t in items]
     kinds: list[str | None] = []
     stops: list[bool] = []
     blocks: list[bool] = []
@@ -123,11 +143,11 @@ def clean(raw: str, *, max_line_chars: int = 200_000) -> Cleaned:
             out.append(Line(t, kind or "header", idx))
             continue
         if pos >= stop_at:
-            out.append(Line(t, kind or "footer", idx))
+            out.append(Line(t, kind or "after_body", idx))
             continue
         if blocks[pos]:
             in_block = True
-        elif real_prose[pos]:
+        elif real_prose[pos] and len(_WORDS.findall(t)) >= 15:
             in_block = False
         if kind:
             out.append(Line(t, kind, idx))

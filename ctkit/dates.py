@@ -16,6 +16,7 @@ _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890
 _LOCALES = ("en", "fr", "ar", "ar_MA", "ar_DZ", "ar_TN", "ar_LB", "ar_IQ", "es")
 _EXTRA = {"sept": 9, "febr": 2, "juil": 7, "fev": 2, "aout": 8, "decembre": 12}
 MIN_YEAR = 1990
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 
 
 @cache
@@ -52,6 +53,8 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
 def find_date(text: str, *, today: dt.date | None = None, month_first: bool = False
               ) -> tuple[dt.date, int, int] | None:
     """The first absolute date in `text` as (date, start, end), or None."""
+    if not _YEAR.search(text.translate(_DIGITS)):
+        return None  # every pattern needs a four-digit year: skip the costly ones
     norm = fold_key(text.translate(_DIGITS)) if text else ""
     if len(norm) != len(text):  # folding dropped characters: search the digit-mapped text
         norm = text.translate(_DIGITS).lower()

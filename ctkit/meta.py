@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import cache
 from urllib.parse import urlparse
 
 from .clean import Cleaned, Line
 from .dates import find_date, parse_date
-from .text import is_arabic
+from .text import fold_key, is_arabic
 
 _WORDS = re.compile(r"\w+")
 _MARKS = re.compile(r"^[\s*_#=|•·>-]+|[\s*_#=|•·<-]+$")
@@ -46,34 +47,70 @@ def strip_marks(line: str) -> str:
     return _MARKS.sub("", line).strip()
 
 
+_SEPARATED = re.compile(r"\s[|·•]\s|^(live|breaking|urgent|flash|direct|en direct|عاجل|أخبار عاجلة"
+                        r"|مباشر)\b", re.IGNORECASE)
+
+
+def _headline_shaped(t: str) -> bool:
+    n = len(_WORDS.findall(t))
+    digits = sum(c.isdigit() for c in t)
+    return 3 <= n <= 35 and digits < len(t) / 4 and not _SEPARATED.search(t) \
+        and not find_date(t)
+
+
 def find_title(cleaned: Cleaned) -> str | None:
-    """The headline: the best-scoring header line (decorated, repeated, headline-shaped)."""
+    """The headline: a decorated (*Title*) or repeated header line, else the headline-shaped
+    header line closest to the body."""
     header = cleaned.of_kind("header")
     if not header:
         return None
-    texts = [ln.text for ln in cleaned.lines]
-    last = header[-1].index
+    bare = [strip_marks(ln.text) for ln in cleaned.lines]
 
-    def score(ln: Line) -> float:
+    def rank(ln: Line) -> tuple[bool, bool, bool, int]:
         t = strip_marks(ln.text)
+        decorated = bool(re.match(r"^\s*[*_#]", ln.text))
+        repeated = bare.count(t) > 1
         n = len(_WORDS.findall(t))
-        s = 0.0
-        if re.match(r"^\s*[*_#]", ln.text):
-            s += 4
-        if texts.count(ln.text) > 1 or sum(strip_marks(x) == t for x in texts) > 1:
-            s += 2
-        s += 3 if 4 <= n <= 30 else (1 if n == 3 else -3)
-        if find_date(t):
-            s -= 4
-        if _looks_outlet(t) and n <= 4:
-            s -= 2
-        if re.search(r"[.]\s*$", t):
-            s -= 1
-        s += 0.5 if ln.index == last else 0
-        return s + min(n, 15) / 15
+        return decorated, repeated, n >= 5, ln.index
 
-    best = max(header, key=score)
-    return strip_marks(best.text) if score(best) > 2 else None
+    shaped = [ln for ln in header if _headline_shaped(strip_marks(ln.text))]
+    return strip_marks(max(shaped, key=rank).text) if shaped else None
+
+
+@cache
+def _weekdays() -> frozenset[str]:
+    """Folded weekday names in en/fr/ar (CLDR), to strip from outlet+date lines."""
+    from babel import Locale
+
+    out = set()
+    for loc in ("en", "fr", "ar"):
+        for ctx in ("format", "stand-alone"):
+            for width in ("wide", "abbreviated"):
+                names = Locale.parse(loc).days[ctx][width].values()
+                out |= {fold_key(d).rstrip(".") for d in names}
+    return frozenset(out | {"اليوم", "today", "aujourd'hui"})
+
+
+_NOT_OUTLET = re.compile(
+    r"^(by|par|published|updated|posted|publié|mis à jour|modifié|le|on|نشر|بتاريخ|آخر تحديث|"
+    r"menu|search|rechercher|recherche|home|accueil|الرئيسية|بحث|press review|revue de presse)\b",
+    re.IGNORECASE)
+
+
+def _outlet_name(raw: str) -> str | None:
+    """`raw` cleaned into an outlet name, or None when it is not one."""
+    t = strip_marks(raw)
+    t = re.sub(r"^(by|par|source|المصدر)\s*:?\s+", "", t, flags=re.IGNORECASE)
+    words = [w for w in re.split(r"\s+", t) if w]
+    while words and fold_key(words[-1].strip(",.،:-–—|·")).rstrip(".") in _weekdays():
+        words.pop()
+    t = " ".join(words).strip(" ,.،:-–—|·")
+    if not t or fold_key(t).rstrip(".") in _weekdays() or _NOT_OUTLET.match(t):
+        return None
+    n = len(_WORDS.findall(t))
+    if not 1 <= n <= 6 or sum(c.isdigit() for c in t) > 2 or len(t) > 60:
+        return None
+    return t
 
 
 def _looks_outlet(t: str) -> bool:
@@ -81,22 +118,27 @@ def _looks_outlet(t: str) -> bool:
 
 
 def find_outlet(cleaned: Cleaned, *, title: str | None, url: str | None) -> str | None:
-    """The outlet: a name glued to a date, an outlet-like header line, the URL, `Source:`."""
-    lines = [ln for ln in cleaned.lines if ln.kind != "body"]
-    for ln in lines[:12]:
+    """The outlet: a name glued to a date, the masthead line above the title, the URL, or
+    a `Source:` line."""
+    lines = [ln for ln in cleaned.lines if ln.kind not in ("body", "after_body")]
+    for ln in lines[:15]:
         found = find_date(ln.text)
         if found and found[1] > 1:
-            name = strip_marks(ln.text[:found[1]])
-            name = re.sub(r"[\s,|•·-]*(le|on|published|publié|نشر|في)?\s*$", "", name,
-                          flags=re.IGNORECASE)
-            if 2 <= len(name) <= 40 and len(_WORDS.findall(name)) <= 4 and not re.search(
-                    r"(updated|publié|mis à jour|posted|تحديث|نشر|\d)", name, re.IGNORECASE):
+            name = _outlet_name(ln.text[:found[1]])
+            if name and not re.search(r"(updated|publié|posted|تحديث|نشر)", name, re.I):
                 return name
-    for ln in cleaned.of_kind("header", "live", "nav"):
-        t = strip_marks(ln.text)
-        n = len(_WORDS.findall(t))
-        if t and t != title and 1 <= n <= 5 and not find_date(t) and _looks_outlet(t):
-            return t
+    title_index = next((ln.index for ln in cleaned.lines
+                        if title and strip_marks(ln.text) == title), None)
+    masthead = [ln for ln in cleaned.lines if ln.kind in ("header", "live")
+                and strip_marks(ln.text) != title and not find_date(ln.text)]
+    above = [ln for ln in masthead if title_index is None or ln.index < title_index]
+    below = [ln for ln in masthead if title_index is not None and ln.index > title_index
+             and _looks_outlet(ln.text)]
+    for ln in above + below:
+        parts = [p for p in re.split(r"\s+[|·•]\s+", ln.text) if p.strip()]
+        names = [n for n in (_outlet_name(p) for p in parts) if n]
+        if names:
+            return max(names, key=len)
     if url:
         host = urlparse(url).netloc.lower().removeprefix("www.")
         if host:
@@ -111,8 +153,9 @@ def find_outlet(cleaned: Cleaned, *, title: str | None, url: str | None) -> str 
 def find_published(cleaned: Cleaned, *, language: str | None = None) -> dt.date | None:
     """The publication date: header lines first, then chrome after the body, then dateline."""
     month_first = False
-    order = ([ln for ln in cleaned.lines if ln.kind not in ("body", "footer", "teaser")]
-             + cleaned.of_kind("footer"))
+    order = ([ln for ln in cleaned.lines
+              if ln.kind not in ("body", "footer", "teaser", "after_body")]
+             + [ln for ln in cleaned.of_kind("footer") if len(_WORDS.findall(ln.text)) <= 8])
     for ln in order:
         if ln.kind in ("read_also", "recommend"):
             continue

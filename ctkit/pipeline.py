@@ -48,9 +48,10 @@ class Chunk:
 
 # ---------------------------------------------------------------- one document
 
-def extract(doc: RawDoc, *, options: Options) -> dict[str, list[dict]]:
-    """Rows of every table for one document (the article id is its content hash)."""
-    aid = doc.digest
+def extract(doc: RawDoc, *, options: Options, article_id: str | None = None
+            ) -> dict[str, list[dict]]:
+    """Rows of every table for one document (`article_id` defaults to its content hash)."""
+    aid = article_id or doc.digest
     cleaned = clean(doc.raw_text, max_line_chars=options.max_line_chars)
     text = cleaned.body
     meta = find_meta(cleaned, given={"title": doc.title, "outlet": doc.outlet, "url": doc.url,
@@ -60,7 +61,8 @@ def extract(doc: RawDoc, *, options: Options) -> dict[str, list[dict]]:
     orgs = find_orgs(text, countries=countries)
     persons = find_persons(text, language=meta.language, use_ner=options.use_ner,
                            models=options.ner_models, countries=countries)
-    events = find_events(text, sentences=sents, countries=countries, orgs=orgs)
+    events = find_events(text, sentences=sents, countries=countries, orgs=orgs,
+                         language=meta.language)
     rows: dict[str, list[dict]] = {k: [] for k in schema.TABLES}
     rows["articles"].append({
         "article_id": aid, "source": doc.source, "url": doc.url, "outlet": meta.outlet,
@@ -125,7 +127,9 @@ def run_chunk(chunk: Chunk, options: Options) -> tuple[Corpus, list[tuple[int, .
                 item = apply_manifest(item, chunk.manifest, Path(rel).as_posix())
             try:
                 with _time_budget(options.doc_time_budget):
-                    doc_rows = extract(item, options=options)
+                    # provisional id, unique in the chunk; the parent assigns the final one
+                    doc_rows = extract(item, options=options,
+                                       article_id=f"{item.digest}:{len(bands)}")
             except DocTimeout:
                 rows["errors"].append({"source": item.source, "stage": "extract",
                                        "severity": "error", "error": "took longer than "
@@ -200,51 +204,47 @@ def _run_star(args: tuple[Chunk, Options]) -> tuple[Corpus, list[tuple[int, ...]
 
 
 class _Dedup:
-    """Links each article to the first earlier article sharing a MinHash band."""
+    """Final article ids and duplicate links, assigned in input order by the parent process.
+
+    Workers tag each article `<digest>:<n>`; here the first document with a given content
+    keeps its digest as id and later identical copies get `blake2b(digest#k)`, so ids do not
+    depend on chunking or engine. `duplicate_of` links an article to the first earlier one
+    sharing a MinHash band (syndicated near-copies).
+    """
 
     def __init__(self) -> None:
         self.first: dict[int, str] = {}
-        self.ids: set[str] = set()
+        self.copies: dict[str, int] = {}
+
+    def _final(self, digest: str) -> str:
+        k = self.copies.get(digest, 0)
+        self.copies[digest] = k + 1
+        if k == 0:
+            return digest
+        return hashlib.blake2b(f"{digest}#{k}".encode(), digest_size=8).hexdigest()
 
     def apply(self, part: Corpus, bands: list[tuple[int, ...]]) -> Corpus:
-        arts = part.articles
-        if arts.empty:
+        if part.articles.empty:
             return part
-        ids = list(arts["article_id"])
+        final: dict[str, str] = {}
         dup: list[str | None] = []
-        rename: dict[str, str] = {}
-        for i, aid in enumerate(ids):
-            new = aid
-            k = 1
-            while new in self.ids:  # the same content twice: keep both, under distinct ids
-                new = hashlib.blake2b(f"{aid}#{k}".encode(), digest_size=8).hexdigest()
-                k += 1
-            if new != aid:
-                rename[aid] = new
-            self.ids.add(new)
-            orig = next((self.first[b] for b in bands[i] if b in self.first), None)
-            dup.append(orig)
+        for i, tmp in enumerate(part.articles["article_id"]):
+            new = self._final(tmp.split(":")[0])
+            final[tmp] = new
+            dup.append(next((self.first[b] for b in bands[i] if b in self.first), None))
             for b in bands[i]:
                 self.first.setdefault(b, new)
-        if rename:
-            part = _rename(part, ids, rename)
-        arts = part.articles.copy()
-        arts["duplicate_of"] = pd.array(dup, dtype="string")
-        part.articles = arts
-        return part
-
-
-def _rename(part: Corpus, ids: list[str], rename: dict[str, str]) -> Corpus:
-    """Give repeated identical documents distinct ids (the later copies, in input order)."""
-    out = {}
-    for name, df in part.tables().items():
-        if "article_id" in df and len(df):
-            df = df.copy()
-            df["article_id"] = df["article_id"].map(lambda a: rename.get(a, a)).astype("string")
-            if name == "events":
-                df["event_id"] = (df["article_id"] + df["event_id"].str[16:]).astype("string")
-        out[name] = df
-    return Corpus(**out)
+        out = {}
+        for name, df in part.tables().items():
+            if "article_id" in df and len(df):
+                df = df.copy()
+                df["article_id"] = df["article_id"].map(final).astype("string")
+                if name == "events":
+                    df["event_id"] = (df["article_id"] + "-" + df["event_id"].str.rsplit(
+                        "-", n=1).str[1]).astype("string")
+            out[name] = df
+        out["articles"]["duplicate_of"] = pd.array(dup, dtype="string")
+        return Corpus(**out)
 
 
 # ---------------------------------------------------------------- public entry points

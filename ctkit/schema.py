@@ -59,7 +59,7 @@ def conform(table: str, rows: pd.DataFrame | list[dict]) -> pd.DataFrame:
         if c not in df:
             df[c] = pd.NA
         if t == TIME:
-            df[c] = pd.to_datetime(df[c], errors="coerce").astype(TIME)
+            df[c] = pd.to_datetime(df[c], errors="coerce", format="mixed").astype(TIME)
         else:
             df[c] = df[c].astype(t)
     return df[list(cols)].reset_index(drop=True)

@@ -118,9 +118,11 @@ def n_words(text: str) -> int:
     return sum(1 for _ in WORD.finditer(text))
 
 
+_LETTER = re.compile(r"[^\W\d_]")
+_ARABIC = re.compile(r"[\u0620-\u064A\u0671-\u06D3]")
+
+
 def is_arabic(text: str, *, share: float = 0.3) -> bool:
     """True when at least `share` of the letters are Arabic."""
-    letters = [c for c in text if c.isalpha()]
-    if not letters:
-        return False
-    return sum(1 for c in letters if "\u0600" <= c <= "\u06FF") / len(letters) >= share
+    letters = len(_LETTER.findall(text))
+    return bool(letters) and len(_ARABIC.findall(text)) / letters >= share

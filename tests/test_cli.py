@@ -14,7 +14,7 @@ def test_parse_writes_tables_and_a_one_line_summary(mixed_inputs, tmp_path):
     r = _run("parse", str(mixed_inputs), "--out", str(out), "--engine", "local")
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("parsed 5 articles") and "3 documents in errors" in r.stdout
-    corpus = ctkit.load(out)
+    corpus = ctkit.load(out, text=True)
     assert len(corpus.articles) == 5 and corpus.validate()
 
 
