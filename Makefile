@@ -21,16 +21,32 @@ data/raw/sample/.done: $(STAMP) ctkit/sample.py
 demo: data/raw/sample/.done
 	$(BIN)/ctkit demo
 
-test: data/raw/sample/.done
+test: data/raw/sample/.done browser-deps
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check ctkit tests scripts benchmarks
 	$(BIN)/mypy ctkit
 
-lab: $(STAMP)
-	$(BIN)/python -m ipykernel install --user --name ctkit --display-name "ctkit (.venv)"
-	$(BIN)/jupyter lab notebooks/
+# JupyterLab on notebooks/ with .venv as the kernel: the notebooks ask for "python3", which is
+# (re)installed inside .venv (not in ~/.local) pointing at .venv/bin/python; they find
+# data/processed/sample from notebooks/ upwards.
+lab: data/raw/sample/.done
+	test -f data/processed/sample/articles.parquet \
+	  || $(BIN)/ctkit parse data/raw/sample --out data/processed/sample
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 \
+	  --display-name "Python 3 (ctkit .venv)"
+	JUPYTER_PREFER_ENV_PATH=1 $(BIN)/jupyter lab --ServerApp.root_dir=notebooks \
+	  $(if $(filter 0,$(shell id -u)),--allow-root)
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Headless Chromium for the browser tests (tests/_browser.py), from Debian, never downloaded
+# by playwright. Needs root (or sudo) when /usr/bin/chromium is missing; tests skip without it.
+browser-deps:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	  else sudo -n apt-get update -qq && sudo -n apt-get install -y -qq chromium; fi; } \
+	  || echo "browser-deps: could not install chromium; browser tests will be skipped"
+.PHONY: browser-deps

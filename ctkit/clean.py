@@ -21,6 +21,8 @@ _LOOSE = {"attribution", "updated", "nav", "live", "ad", "time", "views", "likes
 _SENT_END = re.compile(r"[.!:;…»\"”)\]]\s*$")
 _WORDS = re.compile(r"\w+")
 _TITLE_MARKS = re.compile(r"^\s*[*_#=]+\s*|\s*[*_#=]+\s*$")
+#: symbols that lead chrome lines ("▶ Live", "🔴 مباشر", "● Breaking"): ignored when matching
+_LEAD_SYMBOLS = re.compile(r"^[^\w\s(\[«\"'“‘]+\s*")
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ def patterns() -> tuple[_Pattern, ...]:
 def chrome_kind(line: str, *, prose: bool = False) -> _Pattern | None:
     """The chrome pattern `line` matches, if any (prose-length lines: strict kinds only)."""
     s = _TITLE_MARKS.sub("", line.strip()) or line.strip()
+    s = _LEAD_SYMBOLS.sub("", s) or s
     loose_ok = not prose or (s.startswith("(") and s.endswith(")"))
     for p in patterns():
         if (loose_ok or p.kind not in _LOOSE) and p.match(s):

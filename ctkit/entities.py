@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from functools import cache
 
 from .countries import Mention
-from .gazetteer import Entry, Gazetteer, data_rows
-from .text import fold, fold_key, span
+from .gazetteer import Entry, Gazetteer, Hit, data_rows
+from .text import fold_key
 
 
 @dataclass(frozen=True)
@@ -54,15 +54,21 @@ def org_gazetteer() -> Gazetteer:
     return Gazetteer(entries)
 
 
+@dataclass(frozen=True)
+class _Head:
+    lang: str
+    position: str
+    words: int
+
+
 @cache
-def _heads() -> dict[str, list[tuple[str, str]]]:
-    """position -> [(folded head, lang)] from `data/org_heads.tsv`."""
-    out: dict[str, list[tuple[str, str]]] = {}
+def head_gazetteer() -> Gazetteer:
+    """Agency head nouns (`data/org_heads.tsv`: "Federal Police", "police", "وزارة الداخلية")."""
+    entries = []
     for r in data_rows("org_heads.tsv"):
-        out.setdefault(r["position"], []).append((fold_key(r["head"]), r["lang"]))
-    for v in out.values():
-        v.sort(key=lambda h: -len(h[0]))
-    return out
+        head = _Head(r["lang"], r["position"], len(r["head"].split()))
+        entries.append(Entry(fold_key(r["head"]), head, "any", r["head"]))
+    return Gazetteer(entries)
 
 
 def find_orgs(text: str, *, countries: Sequence[Mention] = (),
@@ -79,29 +85,44 @@ def find_orgs(text: str, *, countries: Sequence[Mention] = (),
     return sorted(out, key=lambda m: (m.start, m.end))
 
 
+_OF = re.compile(r"^\s*(?:of(?: the)?|de(?: la| l')?|du|des|d'|of the Republic of)?\s*$",
+                 re.IGNORECASE)
+
+
 def _pattern_orgs(text: str, countries: Sequence[Mention]) -> list[EntityMention]:
-    """Agencies named by a country demonym and a head noun, in either order."""
+    """Agencies named by a head noun and a country: "Ethiopian Federal Police", "la police
+    belge", "Ministry of Interior of Mali", "الشرطة الإسبانية"; multi-word heads standing
+    alone ("Ministry of Interior", "وزارة الداخلية") are organisations without a country."""
     out = []
-    heads = _heads()
-    for c in countries:
-        if c.kind != "demonym":
-            continue
-        after, idx = fold(text[c.end:c.end + 60])
-        for head, _lang in heads.get("before", []):
-            if after.startswith(" " + head) and _word_end(after, len(head) + 1):
-                end = c.end + span(idx, 0, len(head) + 1)[1]
-                if text[c.end + 1:end][:1].isupper() or _is_ar(head):
-                    out.append(_pattern(text, c.start, end, c.iso3))
-                break
-        lo = max(0, c.start - 60)
-        before, idx = fold(text[lo:c.start])
-        for head, _lang in heads.get("after", []):
-            m = re.search(rf"(?:^|\W)({re.escape(head)})((?:\s+\w+){{0,2}}?)\s+$", before)
-            if m:
-                start = lo + span(idx, m.start(1), m.start(1) + 1)[0]
-                out.append(_pattern(text, start, c.end, c.iso3))
-                break
+    for h in head_gazetteer().find(text):
+        heads = [e.payload for e in h.entries
+                 if e.payload.lang != "en" or h.surface[:1].isupper()]  # "the police" is no name
+        org = next((o for head in heads if (o := _with_country(text, h, head, countries))), None)
+        if org is None and any(head.words >= 2 for head in heads):
+            org = EntityMention("ORG", " ".join(h.surface.split()), h.surface, h.start, h.end,
+                                None, "pattern")
+        if org:
+            out.append(org)
     return out
+
+
+def _with_country(text: str, h: Hit, head: _Head,
+                  countries: Sequence[Mention]) -> EntityMention | None:
+    """The agency `head` names together with an adjacent country word, if there is one."""
+    for c in countries:
+        if c.end <= h.start:
+            if head.position == "before" and c.kind == "demonym" and text[c.end:h.start] == " ":
+                return _pattern(text, c.start, h.end, c.iso3)
+            continue
+        if c.start < h.end:
+            continue
+        gap = text[h.end:c.start]
+        if head.position == "after" and c.kind == "demonym" and len(gap) < 30 \
+                and re.fullmatch(r"\s+(?:\w+\s+){0,2}", gap):
+            return _pattern(text, h.start, c.end, c.iso3)
+        if head.position == "of" and len(gap) < 25 and _OF.match(gap):
+            return _pattern(text, h.start, c.end, c.iso3)
+    return None
 
 
 def _is_ar(s: str) -> bool:

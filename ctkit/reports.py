@@ -1042,7 +1042,8 @@ def write_index(out: str | Path) -> Path:
 def slim_notebook(nb: Any, *, max_bytes: int = _SLIM_BYTES) -> Any:
     """A copy for the repository: large outputs (plotly.js, figures) and run metadata removed.
 
-    Outputs over `max_bytes` become one line saying to run the notebook; papermill's
+    Figures and outputs over `max_bytes` become one line saying to run the notebook (the
+    figures need plotly.js, which is left out); papermill's
     metadata and timings go (they change on every run); recorded tables stay, because nbval
     compares them (``# NBVAL_CHECK_OUTPUT``).
     """
@@ -1057,8 +1058,10 @@ def slim_notebook(nb: Any, *, max_bytes: int = _SLIM_BYTES) -> Any:
         cell.metadata.pop("execution", None)
         outputs = []
         for output in cell.get("outputs", []):
-            big = len(json.dumps(output)) > max_bytes and MIME not in output.get("data", {})
-            if big:
+            data = output.get("data", {})
+            figure = "plotly-graph-div" in str(data.get("text/html", ""))
+            big = len(json.dumps(output)) > max_bytes and MIME not in data
+            if figure or big:
                 output = nbformat.v4.new_output(
                     "display_data", data={"text/plain": "[figure or script left out of the "
                                           "committed notebook: run the notebook to see it]"})

@@ -246,6 +246,17 @@ class _Vocab:
             self._pools[key] = [t for t in ts if t.needs <= allowed]
         return self._pools[key]
 
+    @lru_cache(maxsize=8)  # noqa: B019 - one vocabulary per process, kept for its lifetime
+    def teasers(self, lang: str) -> list[str]:
+        """Headlines for teaser blocks, drawn once from their own seed (cheap per page)."""
+        rng, out = random.Random(f"teasers:{lang}"), []
+        for _ in range(3000):
+            p = self.partner(rng)
+            roles = {"M": self.raw["focal"], "P": p, "Q": self.partner(rng, (p,)), "R": p}
+            ctx = _Ctx(rng, self, lang, roles, LAST_DAY.year, frozenset("MPQR"))
+            out.append(ctx.title(self.etypes.draw(rng), roles))
+        return out
+
     def forms(self, iso: str, lang: str, form: str) -> list[tuple]:
         key = (iso, lang, form)
         if key not in self._forms:
@@ -384,10 +395,16 @@ class _Ctx:
         """Realise a template: its text and the spans of everything that goes into the truth."""
         out: list[str] = []
         spans: list = []
-        pos, opened = 0, 0
+        pos, opened, slot = 0, 0, self.slot
         for part in tpl.parts:
             if part.__class__ is str:
-                text = part
+                out.append(part)
+                pos += len(part)
+                continue
+            if len(part) == 5:
+                text, sub = slot(part, roles, cache)
+                if sub:
+                    spans += [(pos + s, pos + e, k, p) for s, e, k, p in sub]
             elif len(part) == 2:  # {~a|b}: wording varies between pages
                 text = _choice(self.rng, part[1])
             elif len(part) == 1:  # [[ ... ]]: an organisation named by its owner's demonym
@@ -399,10 +416,6 @@ class _Ctx:
                 owner = next((p[0] for a, _, k, p in spans if k == "country" and a >= opened), None)
                 spans.append((start, pos, "org", (None, owner)))
                 continue
-            else:
-                text, sub = self.slot(part, roles, cache)
-                if sub:
-                    spans += [(pos + s, pos + e, k, p) for s, e, k, p in sub]
             out.append(text)
             pos += len(text)
         return "".join(out), spans
@@ -410,28 +423,28 @@ class _Ctx:
     def sentence(self, kind: str, *, connector: bool = False, event: str | None = None
                  ) -> _Sent | None:
         """One body sentence of `kind` (an event type, bg, ma, quote, trap, close) or None."""
-        pool = self.voc.pool(self.lang, kind, self.allowed)
-        tpl = _choice(self.rng, pool) if pool else None  # usually fresh: skip the list below
-        fresh = [tpl] if tpl and id(tpl) not in self.used else \
-            [t for t in pool if id(t) not in self.used] or (list(pool) if self.repeat else [])
-        while fresh:
-            tpl = tpl if tpl in fresh else _choice(self.rng, fresh)
+        pool, failed = self.voc.pool(self.lang, kind, self.allowed), set()
+        tpl = _choice(self.rng, pool) if pool else None  # usually fresh: no list to build
+        while True:
+            if tpl is None or id(tpl) in failed or (id(tpl) in self.used and not self.repeat):
+                fresh = [t for t in pool if id(t) not in failed
+                         and (self.repeat or id(t) not in self.used)]
+                if not fresh:
+                    return None
+                tpl = _choice(self.rng, fresh)
             try:
                 text, spans = self.fill(tpl, self.roles, {})
+                break
             except _Missing:
-                fresh = [t for t in (pool if len(fresh) == 1 else fresh)
-                         if t is not tpl and (id(t) not in self.used or self.repeat)]
-                tpl = None
-                continue
-            self.used.add(id(tpl))
-            if connector and tpl.connectable:
-                lead = _choice(self.rng, self.voc.raw["connectors"][self.lang])
-                text, spans = lead + text, [(s + len(lead), e + len(lead), k, p)
-                                            for s, e, k, p in spans]
-            else:
-                text = text[:1].upper() + text[1:]
-            return _Sent(text, spans, event)
-        return None
+                failed.add(id(tpl))
+        self.used.add(id(tpl))
+        if connector and tpl.connectable:
+            lead = _choice(self.rng, self.voc.raw["connectors"][self.lang])
+            text, spans = lead + text, [(s + len(lead), e + len(lead), k, p)
+                                        for s, e, k, p in spans]
+        else:
+            text = text[:1].upper() + text[1:]
+        return _Sent(text, spans, event)
 
     def title(self, etype: str, roles: dict) -> str:
         """A headline; its mentions are not body truth, so the spans are dropped."""
@@ -459,7 +472,7 @@ def _compose(rng: random.Random, voc: _Vocab) -> _Article:
                frozenset("PQR" if regional else "MPQR"))
     etype = voc.etypes.draw(rng)
     lo, hi = voc.raw["words"]
-    target = lo + int((hi - 20 - lo) * rng.random() ** 1.3)
+    target = lo + int((hi - 20 - lo) * rng.random() ** 1.6)  # most articles 200-400 words
     lead = [ctx.sentence(etype, event=etype)]
     if rng.random() < rates["second_lead"]:
         lead.append(ctx.sentence(etype, event=etype, connector=True))
@@ -583,13 +596,9 @@ class _Page:
 
     def teaser(self, lang: str) -> str:
         """A headline of another article: other countries, never part of this page's truth."""
-        voc, rng = self.voc, self.rng
-        p = voc.partner(rng)
-        roles = {"M": voc.raw["focal"], "P": p, "Q": voc.partner(rng, (p,)), "R": p}
-        ctx = _Ctx(rng, voc, lang, roles, LAST_DAY.year, frozenset("MPQR"))
-        text = self.art.title
+        text, pool = self.art.title, self.voc.teasers(lang)
         while text == self.art.title:
-            text = ctx.title(voc.etypes.draw(rng), roles)
+            text = _choice(self.rng, pool)
         return text
 
     def counters(self) -> list[str]:

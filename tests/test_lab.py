@@ -92,6 +92,8 @@ def lab(lab_root: Path) -> Iterator[str]:
            "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=",
            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
            "--ServerApp.log_level=WARN"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers and CI often run as root
+        cmd.append("--allow-root")
     log = (lab_root / "server.log").open("w")
     proc = subprocess.Popen(cmd, env=env, cwd=lab_root / "notebooks", stdout=log,
                             stderr=subprocess.STDOUT)

@@ -405,13 +405,19 @@ def report(tmp_path_factory, corpus):
     return path
 
 
-@browser_only
-def test_report_draws_offline_with_no_console_errors(chromium, report):
+@pytest.fixture(scope="module")
+def opened(chromium, report):
+    """The report loaded once in Chromium: (page, log, what each figure drew)."""
     with _browser.open_page(chromium, report) as (page, log):
-        drawn = _browser.drawn(page)
-        assert log.blocked == [], "the page tried to reach the network"
-        assert log.errors == []
-        assert page.evaluate("window.__pwned") is None
+        yield page, log, _browser.drawn(page)
+
+
+@browser_only
+def test_report_draws_offline_with_no_console_errors(opened):
+    page, log, drawn = opened
+    assert log.blocked == [], "the page tried to reach the network"
+    assert log.errors == []
+    assert page.evaluate("window.__pwned") is None
     assert len(drawn) == 6
     maps, heat, bars, lines, eng = drawn[:2], drawn[2], drawn[3], drawn[4], drawn[5]
     for m in maps:
@@ -423,47 +429,43 @@ def test_report_draws_offline_with_no_console_errors(chromium, report):
 
 
 @browser_only
-def test_map_paths_are_countries_not_the_whole_globe(chromium, report):
+def test_map_paths_are_countries_not_the_whole_globe(opened):
     """A ring the wrong way round fills the sphere: no country may cover open ocean."""
-    with _browser.open_page(chromium, report) as (page, _log):
-        _browser.drawn(page)
-        inside = page.evaluate("""() => {
-          const gd = document.querySelectorAll('.js-plotly-plot')[0];
-          const proj = gd._fullLayout.geo._subplot.projection;
-          const seas = [[-30, 0], [-150, 0], [80, -30], [-15, -40], [170, -20], [-130, 30]];
-          const hits = [];
-          for (const p of gd.querySelectorAll('path.choroplethlocation')) {
-            for (const sea of seas) {
-              const [x, y] = proj(sea);
-              if (p.isPointInFill(new DOMPoint(x, y))) hits.push([p.__data__.loc, sea]);
-            }
-          }
-          return hits;
-        }""")
-        count = page.evaluate(
-            "() => document.querySelectorAll('.js-plotly-plot')[0]"
-            ".querySelectorAll('path.choroplethlocation').length")
-    assert count > 150
+    page, _log, drawn = opened
+    inside = page.evaluate("""() => {
+      const gd = document.querySelectorAll('.js-plotly-plot')[0];
+      const proj = gd._fullLayout.geo._subplot.projection;
+      const seas = [[-30, 0], [-150, 0], [80, -30], [-15, -40], [170, -20], [-130, 30]];
+      const hits = [];
+      for (const p of gd.querySelectorAll('path.choroplethlocation')) {
+        for (const sea of seas) {
+          const [x, y] = proj(sea);
+          if (p.isPointInFill(new DOMPoint(x, y))) hits.push([p.__data__.loc, sea]);
+        }
+      }
+      return hits;
+    }""")
+    assert drawn[0]["choropleth"] > 150
     assert inside == []
 
 
 @browser_only
-def test_hover_shows_the_headline_as_text(chromium, report):
-    with _browser.open_page(chromium, report) as (page, _log):
-        _browser.drawn(page)
-        box = page.evaluate("""() => {
-          const gd = document.querySelectorAll('.js-plotly-plot')[0];
-          const el = Array.from(gd.querySelectorAll('path.choroplethlocation'))
-              .find(p => p.__data__ && p.__data__.loc === 'DEU');
-          const r = el.getBoundingClientRect();
-          return {x: r.x + r.width / 2, y: r.y + r.height / 2};
-        }""")
-        page.mouse.move(box["x"], box["y"])
-        page.wait_for_selector(".hoverlayer .hovertext", timeout=10_000)
-        hover = page.evaluate("() => document.querySelector('.hoverlayer').textContent")
-        assert "Germany" in hover and XSS in hover  # shown as typed, not run
-        assert page.query_selector(".hoverlayer img") is None
-        assert page.evaluate("window.__pwned") is None
+def test_hover_shows_the_headline_as_text(opened):
+    page, log, _drawn = opened
+    box = page.evaluate("""() => {
+      const gd = document.querySelectorAll('.js-plotly-plot')[0];
+      const el = Array.from(gd.querySelectorAll('path.choroplethlocation'))
+          .find(p => p.__data__ && p.__data__.loc === 'DEU');
+      const r = el.getBoundingClientRect();
+      return {x: r.x + r.width / 2, y: r.y + r.height / 2};
+    }""")
+    page.mouse.move(box["x"], box["y"])
+    page.wait_for_selector(".hoverlayer .hovertext", timeout=10_000)
+    hover = page.evaluate("() => document.querySelector('.hoverlayer').textContent")
+    assert "Germany" in hover and XSS in hover  # shown as typed, not run
+    assert page.query_selector(".hoverlayer img") is None
+    assert page.evaluate("window.__pwned") is None
+    assert log.errors == []
 
 
 @browser_only
