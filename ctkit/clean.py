@@ -18,7 +18,7 @@ from .gazetteer import data_rows
 #: chrome kinds whose patterns are loose enough to hit a sentence: they only classify short
 #: lines (a prose-length line matched by one is body, unless it is wholly in parentheses)
 _LOOSE = {"attribution", "updated", "nav", "live", "ad", "time", "views", "likes", "recommend"}
-_SENT_END = re.compile(r"[.!:;…»\"”)\]]\s*$")
+_SENT_END = re.compile(r"([.!:;…]|[.!?؟…]\s*[\"'»”)\]])\s*$")
 _WORDS = re.compile(r"\w+")
 _TITLE_MARKS = re.compile(r"^\s*[*_#=]+\s*|\s*[*_#=]+\s*$")
 #: symbols that lead chrome lines ("▶ Live", "🔴 مباشر", "● Breaking"): ignored when matching
@@ -75,10 +75,10 @@ def patterns() -> tuple[_Pattern, ...]:
 def chrome_kind(line: str, *, prose: bool = False) -> _Pattern | None:
     """The chrome pattern `line` matches, if any (prose-length lines: strict kinds only)."""
     s = _TITLE_MARKS.sub("", line.strip()) or line.strip()
-    s = _LEAD_SYMBOLS.sub("", s) or s
+    bare = _LEAD_SYMBOLS.sub("", s) or s
     loose_ok = not prose or (s.startswith("(") and s.endswith(")"))
     for p in patterns():
-        if (loose_ok or p.kind not in _LOOSE) and p.match(s):
+        if (loose_ok or p.kind not in _LOOSE) and (p.match(s) or (bare != s and p.match(bare))):
             return p
     return None
 
@@ -136,6 +136,11 @@ def clean(raw: str, *, max_line_chars: int = 200_000) -> Cleaned:
     first = next((i for i, p in enumerate(real_prose) if p), None)
     if first is None:  # no paragraph of running text: keep every unmatched line after a header
         return _no_prose(items, kinds)
+    # a short opening sentence just above the first paragraph is body, not header
+    while first > 1 and kinds[first - 1] is None and _sentence_like(items[first - 1][1]) \
+            and len(_WORDS.findall(items[first - 1][1])) >= 6:
+        first -= 1
+        real_prose[first] = True
     # the body ends at the first stop line after it started, or after the last prose line
     stop_at = next((i for i in range(first + 1, len(items)) if stops[i]), len(items))
     last = max(i for i in range(first, stop_at) if real_prose[i])

@@ -139,6 +139,9 @@ def find_countries(text: str, *, gazetteer: Gazetteer | None = None, focal: str 
 
 def _choose(countries: list[_Country], hit: Hit, text: str, *, cities: list) -> _Country | None:
     """The country a name stands for; None when it is a city of a country named nearby."""
+    if cities and "\u0651" in hit.surface and not any("\u0651" in e.surface for e in hit.entries
+                                                     if isinstance(e.payload, _Country)):
+        return None  # vocalised as the city: عمّان (Amman), not عُمان (Oman)
     if cities:
         window = text[max(0, hit.start - 200):hit.end + 200]
         for _, iso3 in cities:

@@ -44,7 +44,8 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
     year = r"(?P<year>(?:19|20)\d\d)"
     return (
         re.compile(r"(?<!\d)(?P<iy>(?:19|20)\d\d)[-/.](?P<im>[01]?\d)[-/.](?P<id>[0-3]?\d)(?!\d)"),
-        re.compile(rf"(?<!\d){day}\s*(?:de\s+)?{month}\s*,?\s*(?:de\s+)?{year}(?!\d)"),
+        re.compile(rf"(?<!\d){day}\s*(?:de\s+)?{month}\s*(?:\(\w+\)\s*)?,?\s*(?:de\s+)?{year}"
+                   r"(?!\d)"),
         re.compile(rf"{month}\s+{day}\s*,?\s*{year}(?!\d)"),
         re.compile(r"(?<!\d)(?P<nd>[0-3]?\d)[/.-](?P<nm>[01]?\d)[/.-](?P<ny>(?:19|20)\d\d)(?!\d)"),
     )

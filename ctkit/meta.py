@@ -66,12 +66,12 @@ def find_title(cleaned: Cleaned) -> str | None:
         return None
     bare = [strip_marks(ln.text) for ln in cleaned.lines]
 
-    def rank(ln: Line) -> tuple[bool, bool, bool, int]:
+    def rank(ln: Line) -> tuple[bool, bool, bool, bool, int]:
         t = strip_marks(ln.text)
         decorated = bool(re.match(r"^\s*[*_#]", ln.text))
         repeated = bare.count(t) > 1
         n = len(_WORDS.findall(t))
-        return decorated, repeated, n >= 5, ln.index
+        return decorated, repeated, not t.endswith("."), n >= 5, ln.index
 
     shaped = [ln for ln in header if _headline_shaped(strip_marks(ln.text))]
     return strip_marks(max(shaped, key=rank).text) if shaped else None
@@ -92,9 +92,10 @@ def _weekdays() -> frozenset[str]:
 
 
 _NOT_OUTLET = re.compile(
-    r"^(by|par|published|updated|posted|publié|mis à jour|modifié|le|on|نشر|بتاريخ|آخر تحديث|"
-    r"menu|search|rechercher|recherche|home|accueil|الرئيسية|بحث|press review|revue de presse)\b",
-    re.IGNORECASE)
+    r"^(by|par|published|updated|posted|publié|mis à jour|mis en ligne|modifié|semaine du|"
+    r"week of|نشر|بتاريخ|آخر تحديث|menu|search|rechercher|recherche|home|accueil|الرئيسية|بحث|"
+    r"press review|revue de presse|about the author|à propos de l'auteur|عن الكاتب|live|direct|"
+    r"en direct|مباشر)\b", re.IGNORECASE)
 
 
 def _outlet_name(raw: str) -> str | None:
@@ -108,7 +109,7 @@ def _outlet_name(raw: str) -> str | None:
     if not t or fold_key(t).rstrip(".") in _weekdays() or _NOT_OUTLET.match(t):
         return None
     n = len(_WORDS.findall(t))
-    if not 1 <= n <= 6 or sum(c.isdigit() for c in t) > 2 or len(t) > 60:
+    if not 1 <= n <= 6 or sum(c.isdigit() for c in t) > 4 or len(t) > 60:
         return None
     return t
 
@@ -117,28 +118,40 @@ def _looks_outlet(t: str) -> bool:
     return bool(_OUTLET_WORDS.search(t)) or bool(re.search(r"\.(com|ma|fr|net|org|info)\b", t))
 
 
-def find_outlet(cleaned: Cleaned, *, title: str | None, url: str | None) -> str | None:
-    """The outlet: a name glued to a date, the masthead line above the title, the URL, or
-    a `Source:` line."""
+def find_outlet(cleaned: Cleaned, *, title: str | None, url: str | None,
+                language: str | None = None) -> str | None:
+    """The outlet: a name glued to a date ("sahelwatch14 مارس 2023"), a "Title – Outlet" line,
+    the masthead above the title (its long form over an acronym, in the body's script when
+    it is printed in two), the URL's host, or a `Source:` line."""
     lines = [ln for ln in cleaned.lines if ln.kind not in ("body", "after_body")]
     for ln in lines[:15]:
         found = find_date(ln.text)
         if found and found[1] > 1:
-            name = _outlet_name(ln.text[:found[1]])
-            if name and not re.search(r"(updated|publié|posted|تحديث|نشر)", name, re.I):
+            prefix = ln.text[:found[1]]
+            glued = prefix[-1:].isalpha() or re.search(r"[|·•—–,-]\s*$", prefix)
+            name = _outlet_name(prefix) if glued else None
+            if name:
+                return name
+    if title:
+        for ln in lines[:15]:
+            m = re.match(rf"^\W*{re.escape(title)}\W*\s[|–—-]\s+(?P<o>.+)$", ln.text)
+            if m and (name := _outlet_name(m["o"])):
                 return name
     title_index = next((ln.index for ln in cleaned.lines
                         if title and strip_marks(ln.text) == title), None)
-    masthead = [ln for ln in cleaned.lines if ln.kind in ("header", "live")
+    masthead = [ln for ln in cleaned.lines if ln.kind == "header"
                 and strip_marks(ln.text) != title and not find_date(ln.text)]
     above = [ln for ln in masthead if title_index is None or ln.index < title_index]
     below = [ln for ln in masthead if title_index is not None and ln.index > title_index
              and _looks_outlet(ln.text)]
+    names = []
     for ln in above + below:
         parts = [p for p in re.split(r"\s+[|·•]\s+", ln.text) if p.strip()]
-        names = [n for n in (_outlet_name(p) for p in parts) if n]
-        if names:
-            return max(names, key=len)
+        got = [n for n in (_outlet_name(p) for p in parts) if n]
+        if got:
+            names.append(max(got, key=len))
+    if names:
+        return _best_name(names[:2], language=language)
     if url:
         host = urlparse(url).netloc.lower().removeprefix("www.")
         if host:
@@ -148,6 +161,21 @@ def find_outlet(cleaned: Cleaned, *, title: str | None, url: str | None) -> str 
         if m and ln.kind != "body" and len(_WORDS.findall(m["name"])) <= 6:
             return m["name"].strip()
     return None
+
+
+def _best_name(names: list[str], *, language: str | None) -> str:
+    """The first masthead name, unless the next one is its long form or its other-script twin
+    in the body's script ("AAP" / "Agence Atlas Presse", "Anbaa Al Maghrib" / "أنباء المغرب")."""
+    first = names[0]
+    if len(names) == 1:
+        return first
+    second = names[1]
+    initials = "".join(w[0] for w in _WORDS.findall(second)).upper()
+    if first.isupper() and len(first) <= 6 and initials == first.replace(".", ""):
+        return second
+    if is_arabic(first) != is_arabic(second) and language:
+        return second if is_arabic(second) == (language == "ar") else first
+    return first
 
 
 def find_published(cleaned: Cleaned, *, language: str | None = None) -> dt.date | None:
@@ -191,6 +219,7 @@ def find_meta(cleaned: Cleaned, *, given: dict[str, str | None]) -> Meta:
     language = given.get("language") or detect_language(cleaned.body)
     if language:
         language = language.lower()[:2]
-    outlet = given.get("outlet") or find_outlet(cleaned, title=title, url=given.get("url"))
+    outlet = given.get("outlet") or find_outlet(cleaned, title=title, url=given.get("url"),
+                                                language=language)
     published = parse_date(given.get("published")) or find_published(cleaned, language=language)
     return Meta(title, outlet, published, language)
