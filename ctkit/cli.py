@@ -31,6 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     pa.add_argument("--workers", type=int, default=None, help="worker processes (0 = all cores)")
     pa.add_argument("--scheduler", default=None, help="dask scheduler address (engine dask)")
     pa.add_argument("--max-bytes", type=int, default=None, help="larger documents -> errors")
+    pa.add_argument("--incremental", action="store_true",
+                    help="reuse the previous output in --out; parse only new or changed files")
     pa.add_argument("--ner", choices=["auto", "yes", "no"], default=None,
                     help="person names from a spaCy model (auto: when installed)")
 
@@ -65,7 +67,7 @@ def _cmd_parse(a: argparse.Namespace) -> int:
             return 2
     t0 = time.time()
     rows = parse_to(a.out, a.inputs, options=opts, manifest=a.manifest, scheduler=a.scheduler,
-                    progress=sys.stderr.isatty())
+                    progress=sys.stderr.isatty(), incremental=a.incremental)
     corpus = load(a.out, tables=["errors"])
     n_err = int((corpus.errors["severity"] == "error").sum())
     print(f"parsed {rows['articles']} articles ({rows['countries']} country mentions, "

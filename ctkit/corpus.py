@@ -81,7 +81,7 @@ class TableWriter:
         self.out = Path(out)
         try:
             self.out.mkdir(parents=True, exist_ok=True)
-            for stale in self.out.glob(".*.parquet.tmp-*"):
+            for stale in self.out.glob(".*.tmp-*"):
                 stale.unlink()
             probe = self.out / f".probe-{uuid.uuid4().hex}"
             probe.write_bytes(b"")
@@ -93,6 +93,7 @@ class TableWriter:
         self._writers: dict[str, pq.ParquetWriter] = {}
         self._tmp: dict[str, Path] = {}
         self.rows = dict.fromkeys(schema.TABLES, 0)
+        self._extra: dict[str, Path] = {}
 
     def _arrow(self, name: str, df: pd.DataFrame) -> pa.Table:
         tbl = pa.Table.from_pandas(schema.validate(name, df), preserve_index=False)
@@ -112,6 +113,12 @@ class TableWriter:
                 self._writers[name].write_table(self._arrow(name, df))
                 self.rows[name] += len(df)
 
+    def extra(self, name: str, df: pd.DataFrame) -> None:
+        """A side file (e.g. the input digests of an incremental run), moved in on close."""
+        tmp = self.out / f".{name}.tmp-{self.run_id}"
+        df.to_parquet(tmp, index=False)
+        self._extra[name] = tmp
+
     def close(self) -> None:
         """Finish the files and move them into place; the manifest goes last."""
         if not self._writers:
@@ -120,6 +127,8 @@ class TableWriter:
             w.close()
         for name, tmp in self._tmp.items():
             os.replace(tmp, self.out / f"{name}.parquet")
+        for name, tmp in self._extra.items():
+            os.replace(tmp, self.out / name)
         manifest = {"ctkit_version": __version__, "run_id": self.run_id, "rows": self.rows,
                     **self.meta}
         tmp = self.out / f".{MANIFEST}.tmp-{self.run_id}"
@@ -133,7 +142,7 @@ class TableWriter:
                 w.close()
             except Exception:  # noqa: BLE001 - closing a half-written file may fail; it is deleted
                 pass
-        for tmp in self._tmp.values():
+        for tmp in [*self._tmp.values(), *self._extra.values()]:
             tmp.unlink(missing_ok=True)
 
     def __enter__(self) -> TableWriter:

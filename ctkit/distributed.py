@@ -7,15 +7,14 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .corpus import Corpus
     from .options import Options
-    from .pipeline import Chunk
+    from .pipeline import Chunk, ChunkResult
 
 INSTALL_HINT = "the dask engine needs the `dask` extra: pip install 'ctkit[dask]'"
 
 
 def run_dask(chunks: Iterable[Chunk], options: Options, *, scheduler: str | None,
-             workers: int, window: int = 8) -> Iterator[tuple[Corpus, list[tuple[int, ...]]]]:
+             workers: int, window: int = 8) -> Iterator[ChunkResult]:
     """Run `chunks` on a dask cluster, at most `window` chunks per worker in flight."""
     try:
         from dask.distributed import Client, LocalCluster

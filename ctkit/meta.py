@@ -95,12 +95,14 @@ _NOT_OUTLET = re.compile(
     r"^(by|par|published|updated|posted|publié|mis à jour|mis en ligne|modifié|semaine du|"
     r"week of|نشر|بتاريخ|آخر تحديث|menu|search|rechercher|recherche|home|accueil|الرئيسية|بحث|"
     r"press review|revue de presse|about the author|à propos de l'auteur|عن الكاتب|live|direct|"
-    r"en direct|مباشر)\b", re.IGNORECASE)
+    r"en direct|مباشر|français|english|العربية|عربي|fr|en|ar|español|deutsch|posts?|followers|"
+    r"abonnés|articles)\b", re.IGNORECASE)
+_LEAD = re.compile(r"^[^\w(«\"']+")
 
 
 def _outlet_name(raw: str) -> str | None:
     """`raw` cleaned into an outlet name, or None when it is not one."""
-    t = strip_marks(raw)
+    t = _LEAD.sub("", strip_marks(raw))
     t = re.sub(r"^(by|par|source|المصدر)\s*:?\s+", "", t, flags=re.IGNORECASE)
     words = [w for w in re.split(r"\s+", t) if w]
     while words and fold_key(words[-1].strip(",.،:-–—|·")).rstrip(".") in _weekdays():
@@ -129,7 +131,8 @@ def find_outlet(cleaned: Cleaned, *, title: str | None, url: str | None,
         if found and found[1] > 1:
             prefix = ln.text[:found[1]]
             glued = prefix[-1:].isalpha() or re.search(r"[|·•—–,-]\s*$", prefix)
-            name = _outlet_name(prefix) if glued else None
+            byline = re.match(r"\W*(by|par|بقلم)\b", prefix, re.IGNORECASE)
+            name = _outlet_name(prefix) if glued and not byline else None
             if name:
                 return name
     if title:
@@ -146,10 +149,10 @@ def find_outlet(cleaned: Cleaned, *, title: str | None, url: str | None,
              and _looks_outlet(ln.text)]
     names = []
     for ln in above + below:
-        parts = [p for p in re.split(r"\s+[|·•]\s+", ln.text) if p.strip()]
+        parts = [p for p in re.split(r"\s+[|·•–—-]\s+", ln.text) if p.strip()]
         got = [n for n in (_outlet_name(p) for p in parts) if n]
         if got:
-            names.append(max(got, key=len))
+            names.append(_best_name(got, language=language))
     if names:
         return _best_name(names[:2], language=language)
     if url:
@@ -164,17 +167,19 @@ def find_outlet(cleaned: Cleaned, *, title: str | None, url: str | None,
 
 
 def _best_name(names: list[str], *, language: str | None) -> str:
-    """The first masthead name, unless the next one is its long form or its other-script twin
-    in the body's script ("AAP" / "Agence Atlas Presse", "Anbaa Al Maghrib" / "أنباء المغرب")."""
+    """The outlet among names printed together: the long form over its acronym ("AAP" /
+    "Agence Atlas Presse"), and the name in the body's script when it is printed in two
+    ("Anbaa Al Maghrib" / "أنباء المغرب"); else the first."""
     first = names[0]
-    if len(names) == 1:
-        return first
-    second = names[1]
-    initials = "".join(w[0] for w in _WORDS.findall(second)).upper()
-    if first.isupper() and len(first) <= 6 and initials == first.replace(".", ""):
-        return second
-    if is_arabic(first) != is_arabic(second) and language:
-        return second if is_arabic(second) == (language == "ar") else first
+    for other in names[1:]:
+        initials = "".join(w[0] for w in _WORDS.findall(other)).upper()
+        if first.isupper() and len(first) <= 6 and initials == first.replace(".", ""):
+            first = other
+    if language and is_arabic(first) != (language == "ar"):
+        same_script = [n for n in names if is_arabic(n) == (language == "ar")
+                       and not (n.isupper() and len(n) <= 6)]
+        if same_script:
+            return same_script[0]
     return first
 
 

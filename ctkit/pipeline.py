@@ -44,6 +44,7 @@ class Chunk:
     files: list[tuple[str, str]]            # (path, source)
     manifest: dict[str, dict] = field(default_factory=dict)
     root: str | None = None
+    reuse: bool = False                     # incremental: take the rows of the previous run
 
 
 # ---------------------------------------------------------------- one document
@@ -68,7 +69,7 @@ def extract(doc: RawDoc, *, options: Options, article_id: str | None = None
         "article_id": aid, "source": doc.source, "url": doc.url, "outlet": meta.outlet,
         "title": meta.title, "published": meta.published, "language": meta.language,
         "text": text, "n_words": n_words(text), "duplicate_of": None,
-        "content_hash": hashlib.blake2b(text.encode(), digest_size=8).hexdigest()})
+        "content_hash": doc.digest})
     rows["countries"] = [{"article_id": aid, "iso3": m.iso3, "country": m.country,
                           "surface": m.surface, "start": m.start, "end": m.end,
                           "sentence": m.sentence, "kind": m.kind, "role": m.role}
@@ -113,11 +114,25 @@ def _on_alarm(signum: int, frame: object) -> None:
     raise DocTimeout
 
 
-def run_chunk(chunk: Chunk, options: Options) -> tuple[Corpus, list[tuple[int, ...]]]:
-    """Parse every document of `chunk`: its tables and each article's near-duplicate bands."""
+@dataclass
+class ChunkResult:
+    """A worker's output: the chunk's tables, each article's MinHash bands, each file's hash."""
+
+    corpus: Corpus
+    bands: list[tuple[int, ...]]
+    digests: list[str]
+
+
+def run_chunk(chunk: Chunk, options: Options) -> ChunkResult:
+    """Parse every document of `chunk`: its tables, near-duplicate bands and file hashes."""
     rows: dict[str, list[dict]] = {k: [] for k in schema.TABLES}
     bands: list[tuple[int, ...]] = []
+    digests: list[str] = []
     for path, source in chunk.files:
+        try:
+            digests.append(file_digest(path))
+        except OSError:
+            digests.append("")
         rel = os.path.relpath(path, chunk.root) if chunk.root else source
         for item in read(Path(path), source, max_bytes=options.max_bytes):
             if isinstance(item, ErrorRow):
@@ -144,7 +159,8 @@ def run_chunk(chunk: Chunk, options: Options) -> tuple[Corpus, list[tuple[int, .
                 rows[k].extend(v)
             bands.append(fingerprint(doc_rows["articles"][0]["text"],
                                      min_words=options.duplicate_min_words))
-    return Corpus(**{k: schema.conform(k, v) for k, v in rows.items()}), bands
+    return ChunkResult(Corpus(**{k: schema.conform(k, v) for k, v in rows.items()}), bands,
+                       digests)
 
 
 def fingerprint(text: str, *, min_words: int, bands: int = 4, rows: int = 3) -> tuple[int, ...]:
@@ -178,7 +194,7 @@ def _chunks(files: Sequence[tuple[Path, str]], *, size: int, manifest: dict[str,
 
 
 def _run(chunks: Iterable[Chunk], options: Options, *, scheduler: str | None
-         ) -> Iterator[tuple[Corpus, list[tuple[int, ...]]]]:
+         ) -> Iterator[ChunkResult]:
     engine = options.engine
     workers = options.workers or os.cpu_count() or 1
     if engine == "local" or (engine == "process" and workers == 1):
@@ -192,15 +208,18 @@ def _run(chunks: Iterable[Chunk], options: Options, *, scheduler: str | None
         _warm()
         method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
         with mp.get_context(method).Pool(workers) as pool:
-            yield from pool.imap(_run_star, ((ch, options) for ch in chunks))
+            # a bounded window of chunks in flight: results never pile up in the parent
+            pending: list = []
+            for ch in chunks:
+                pending.append(pool.apply_async(run_chunk, (ch, options)))
+                if len(pending) >= 2 * workers:
+                    yield pending.pop(0).get()
+            for res in pending:
+                yield res.get()
         return
     from .distributed import run_dask
 
     yield from run_dask(chunks, options, scheduler=scheduler, workers=workers)
-
-
-def _run_star(args: tuple[Chunk, Options]) -> tuple[Corpus, list[tuple[int, ...]]]:
-    return run_chunk(*args)
 
 
 class _Dedup:
@@ -273,26 +292,110 @@ def plan(inputs: str | os.PathLike | Sequence[str | os.PathLike], *,
 
 def stream(inputs: str | os.PathLike | Sequence[str | os.PathLike], *,
            options: Options | None = None, manifest: str | os.PathLike | None = None,
-           scheduler: str | None = None, progress: bool = False) -> Iterator[Corpus]:
-    """Parsed chunks in input order, duplicates linked; bounded memory for any corpus size."""
+           scheduler: str | None = None, progress: bool = False,
+           previous: Previous | None = None, digests: list[tuple[str, str]] | None = None
+           ) -> Iterator[Corpus]:
+    """Parsed chunks in input order, duplicates linked; bounded memory for any corpus size.
+
+    With `previous` (an incremental run), files whose bytes did not change are not parsed
+    again: their rows are taken from the previous output, so the tables equal a full run.
+    """
     opts = options or Options()
     files, entries, root = plan(inputs, manifest=manifest)
     dedup = _Dedup()
-    chunks = list(_chunks(files, size=opts.chunk_size, manifest=entries, root=root))
+    if previous is None:
+        chunks = list(_chunks(files, size=opts.chunk_size, manifest=entries, root=root))
+    else:
+        chunks = previous.chunks(files, size=opts.chunk_size, manifest=entries, root=root)
     bar = None
     if progress:
         from tqdm import tqdm
 
         bar = tqdm(total=len(files), unit="file", desc="parse", leave=False)
+    parsed = _run((c for c in chunks if not c.reuse), opts, scheduler=scheduler)
     try:
-        for chunk, (part, bands) in zip(chunks, _run(chunks, opts, scheduler=scheduler),
-                                        strict=True):
-            yield dedup.apply(part, bands)
+        for chunk in chunks:
+            res = previous.rows(chunk, options=opts) if chunk.reuse and previous else next(parsed)
+            if digests is not None:
+                digests.extend(zip([s for _, s in chunk.files], res.digests, strict=True))
+            yield dedup.apply(res.corpus, res.bands)
             if bar is not None:
                 bar.update(len(chunk.files))
     finally:
         if bar is not None:
             bar.close()
+
+
+class Previous:
+    """The output of an earlier run, for `--incremental`: which files it read (by content
+    hash) and its rows. Held in memory; an incremental run costs the new files' parse."""
+
+    FILES = "_ctkit_files.parquet"
+
+    def __init__(self, out: str | os.PathLike) -> None:
+        from .corpus import load
+
+        self.corpus = load(out, text=True)
+        files = pd.read_parquet(Path(out) / self.FILES)
+        self.digests = dict(zip(files["source"], files["digest"], strict=True))
+        self.by_source = {src: df for src, df in self.corpus.articles.groupby(
+            self.corpus.articles["source"].str.split("#").str[0], sort=False)}
+        self.err_by_source = {src: df for src, df in self.corpus.errors.groupby(
+            self.corpus.errors["source"].str.split("#").str[0], sort=False)}
+
+    @staticmethod
+    def exists(out: str | os.PathLike) -> bool:
+        return (Path(out) / Previous.FILES).exists() and (Path(out) / "articles.parquet").exists()
+
+    def chunks(self, files: Sequence[tuple[Path, str]], *, size: int,
+               manifest: dict[str, dict], root: str | None) -> list[Chunk]:
+        """Runs of unchanged files (reused) and of new or changed files (parsed), in order."""
+        out: list[Chunk] = []
+        for path, source in files:
+            reuse = not manifest and self.digests.get(source) == file_digest(path)
+            if not out or out[-1].reuse != reuse or len(out[-1].files) >= size:
+                out.append(Chunk([], manifest, root, reuse))
+            out[-1].files.append((str(path), source))
+        return out
+
+    def rows(self, chunk: Chunk, *, options: Options) -> ChunkResult:
+        """The previous rows of the files in `chunk`, with provisional ids like a worker's."""
+        arts = [self.by_source[s] for _, s in chunk.files if s in self.by_source]
+        errs = [self.err_by_source[s] for _, s in chunk.files if s in self.err_by_source]
+        articles = pd.concat(arts, ignore_index=True) if arts else schema.empty("articles")
+        ids = dict(zip(articles["article_id"],
+                       [f"{h}:{i}" for i, h in enumerate(articles["content_hash"])],
+                       strict=True))
+        tables = {}
+        for name, df in self.corpus.tables().items():
+            if name == "errors":
+                tables[name] = (pd.concat(errs, ignore_index=True) if errs
+                                else schema.empty("errors"))
+                continue
+            sub = df[df["article_id"].isin(list(ids))] if name != "articles" else articles
+            sub = sub.copy()
+            sub["article_id"] = sub["article_id"].map(ids).astype("string")
+            if name == "events":
+                sub["event_id"] = (sub["article_id"] + "-" + sub["event_id"].str.rsplit(
+                    "-", n=1).str[1]).astype("string")
+            tables[name] = schema.conform(name, sub)
+        order = {a: i for i, a in enumerate(tables["articles"]["article_id"])}
+        for name in ("countries", "entities", "events", "engagement"):
+            t = tables[name]
+            tables[name] = t.iloc[t["article_id"].map(order).argsort(kind="stable")].reset_index(
+                drop=True)
+        bands = [fingerprint(t, min_words=options.duplicate_min_words)
+                 for t in tables["articles"]["text"]]
+        return ChunkResult(Corpus(**tables), bands, [self.digests[s] for _, s in chunk.files])
+
+
+def file_digest(path: str | os.PathLike) -> str:
+    """Content hash of an input file (incremental runs reparse a file only when it changes)."""
+    h = hashlib.blake2b(digest_size=8)
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def parse(inputs: str | os.PathLike | Sequence[str | os.PathLike], *, focal: str | None = None,
@@ -307,15 +410,24 @@ def parse(inputs: str | os.PathLike | Sequence[str | os.PathLike], *, focal: str
 
 def parse_to(out: str | os.PathLike, inputs: str | os.PathLike | Sequence[str | os.PathLike],
              *, options: Options | None = None, manifest: str | os.PathLike | None = None,
-             scheduler: str | None = None, progress: bool = False) -> dict[str, int]:
-    """Parse `inputs` straight into parquet files in `out` (atomic); return row counts."""
+             scheduler: str | None = None, progress: bool = False,
+             incremental: bool = False) -> dict[str, int]:
+    """Parse `inputs` straight into parquet files in `out` (atomic); return row counts.
+
+    `incremental=True` reuses the previous output in `out` for files whose bytes did not
+    change and parses only new or changed ones; the tables equal those of a full run.
+    """
     opts = options or Options()
     started = time.time()
-    meta = {"focal": opts.focal, "engine": opts.engine, "inputs": [str(i) for i in (
-        [inputs] if isinstance(inputs, str | os.PathLike) else inputs)]}
+    items = [inputs] if isinstance(inputs, str | os.PathLike) else list(inputs)
+    previous = Previous(out) if incremental and Previous.exists(out) else None
+    meta = {"focal": opts.focal, "engine": opts.engine, "inputs": [str(i) for i in items],
+            "incremental": previous is not None}
+    digests: list[tuple[str, str]] = []
     with TableWriter(out, meta=meta) as writer:
-        for part in stream(inputs, options=opts, manifest=manifest, scheduler=scheduler,
-                           progress=progress):
+        for part in stream(items, options=opts, manifest=manifest, scheduler=scheduler,
+                           progress=progress, previous=previous, digests=digests):
             writer.write(part)
         writer.meta["seconds"] = round(time.time() - started, 3)
+        writer.extra(Previous.FILES, pd.DataFrame(digests, columns=["source", "digest"]))
     return dict(writer.rows)

@@ -127,7 +127,8 @@ def _wait_kernel_idle(page, timeout_ms: int = 60_000) -> None:
 
 
 def _run_all(page) -> None:
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    # not awaited: the command's promise settles only when every cell has run
+    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
 
 
 def test_partner_map_draws_in_jupyterlab(lab: str, lab_root: Path) -> None:

@@ -75,3 +75,25 @@ def test_manifest_values_win(mixed_inputs, tmp_path):
     row = arts[arts["source"].str.endswith("001_en.txt")].iloc[0]
     assert (row["outlet"], str(row["published"].date()), row["url"]) == (
         "Manifest Outlet", "2020-02-02", "https://x.com/a")
+
+
+def test_incremental_run_parses_only_new_files_and_equals_a_full_run(mixed_inputs, tmp_path,
+                                                                      monkeypatch):
+    from ctkit import pipeline
+
+    out, full = tmp_path / "inc", tmp_path / "full"
+    pipeline.parse_to(out, mixed_inputs, options=ctkit.Options(engine="local"))
+    (mixed_inputs / "008_new.txt").write_text(
+        "New story\nLe Maroc et le Portugal ont signé un accord de coopération sécuritaire "
+        "à Lisbonne, a annoncé le ministère de l'Intérieur.\n", "utf-8")
+    seen = []
+    real = pipeline.extract
+    monkeypatch.setattr(pipeline, "extract", lambda doc, **kw: seen.append(doc.source)
+                        or real(doc, **kw))
+    pipeline.parse_to(out, mixed_inputs, options=ctkit.Options(engine="local"),
+                      incremental=True)
+    assert [s.rsplit("/", 1)[-1] for s in seen] == ["008_new.txt"]
+    pipeline.parse_to(full, mixed_inputs, options=ctkit.Options(engine="local"))
+    a, b = ctkit.load(out, text=True), ctkit.load(full, text=True)
+    for name in a.tables():
+        pd.testing.assert_frame_equal(a.tables()[name], b.tables()[name])
