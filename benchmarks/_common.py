@@ -281,6 +281,7 @@ class Run:
     stdout: str
     stderr: str
     maxrss: int                       # largest single process (kernel's ru_maxrss)
+    cpu_s: float = 0.0                # user + system CPU seconds of the child and descendants
     tree_rss: int = 0                 # peak of the summed RSS of the process tree (sampled)
     tree_pss: int = 0                 # same with PSS (shared pages counted once)
     procs: int = 0
@@ -316,7 +317,8 @@ def run(cmd: Sequence[str], *, sample: bool = False, env: dict | None = None,
         out.seek(0)
         err.seek(0)
         res = Run(list(cmd), secs, proc.returncode, out.read().decode(errors="replace"),
-                  err.read().decode(errors="replace"), usage.ru_maxrss * 1024)
+                  err.read().decode(errors="replace"), usage.ru_maxrss * 1024,
+                  usage.ru_utime + usage.ru_stime)
     if sampler:
         res.tree_rss = max(sampler.peak_rss, res.maxrss)
         res.tree_pss, res.procs = sampler.peak_pss, sampler.peak_procs

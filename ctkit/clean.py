@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from .gazetteer import data_rows
 
@@ -72,8 +72,11 @@ def patterns() -> tuple[_Pattern, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=65536)
 def chrome_kind(line: str, *, prose: bool = False) -> _Pattern | None:
-    """The chrome pattern `line` matches, if any (prose-length lines: strict kinds only)."""
+    """The chrome pattern `line` matches, if any (prose-length lines: strict kinds only).
+
+    Cached: an outlet's boilerplate lines repeat on every one of its pages."""
     s = _TITLE_MARKS.sub("", line.strip()) or line.strip()
     bare = _LEAD_SYMBOLS.sub("", s) or s
     loose_ok = not prose or (s.startswith("(") and s.endswith(")"))

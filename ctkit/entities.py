@@ -143,18 +143,26 @@ def _pattern(text: str, start: int, end: int, iso3: str) -> EntityMention:
 _NAME_TOKEN = r"(?:[A-ZÀ-ÖØ-Þ][\w'’.-]+|[A-Z]\.|(?:de|da|del|van|von|ben|el|al|bin|ould|ibn)(?=\s))"
 
 
+_LATIN_NAME = re.compile(rf"\.?\s+(?P<name>{_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{1,3}})")
+_ARABIC_NAME = re.compile(r"\s+(?P<name>(?:عبد\s+)?[^\s،,.:()]+(?:\s+(?:عبد\s+)?"
+                          r"(?!في|من|على|إلى|الى|مع|عن|أن|إن|الذي|التي|و)[^\s،,.:()]+){1,2})")
+#: "…, the minister" / "said X Y" / "selon X Y": a capitalised pair next to these is a person
+_APPOSITION = re.compile(
+    rf"(?:\b(?:said|says|told|according to|selon|a déclaré|a indiqué|a affirmé|a souligné)"
+    rf"\s+(?P<a>{_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{1,2}}))"
+    rf"|(?P<b>{_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{1,2}}),\s+(?:the\s+|le\s+|la\s+|l')?"
+    r"(?:\w+\s+){0,2}?(?:minister|ministre|director|directeur|directrice|head|chief|chef|"
+    r"spokesman|spokeswoman|porte-parole|ambassador|ambassadeur|president|président|general|"
+    r"général|commissioner|commissaire|prosecutor|procureur|secretary|secrétaire|judge|juge|"
+    r"colonel|inspector|inspecteur|adviser|conseiller|researcher|chercheur|analyst|analyste|"
+    r"expert|professor|professeur)")
+
+
 @cache
-def _person_cues() -> tuple[re.Pattern[str], re.Pattern[str] | None]:
-    rows = data_rows("person_cues.tsv")
-    latin = sorted({re.escape(r["cue"]) for r in rows if r["lang"] != "ar"}, key=len, reverse=True)
-    arabic = sorted({re.escape(r["cue"]) for r in rows if r["lang"] == "ar"}, key=len,
-                    reverse=True)
-    lat = re.compile(rf"\b(?:{'|'.join(latin)})\.?\s+(?P<name>{_NAME_TOKEN}(?:\s+{_NAME_TOKEN})"
-                     r"{1,3})")
-    ar = (re.compile(rf"(?:^|[\s،,(])(?:{'|'.join(arabic)})\s+(?P<name>(?:عبد\s+)?\S+"
-                     r"(?:\s+(?:عبد\s+)?(?!في|من|على|إلى|الى|مع|عن|أن|إن|الذي|التي)[^\s،,.:()]+){1,2})")
-          if arabic else None)
-    return lat, ar
+def cue_gazetteer() -> Gazetteer:
+    """Titles and roles that precede person names (`data/person_cues.tsv`), case as listed."""
+    return Gazetteer(Entry(fold_key(r["cue"]), r["lang"], "exact", r["cue"])
+                     for r in data_rows("person_cues.tsv"))
 
 
 @cache
@@ -179,37 +187,42 @@ def find_persons(text: str, *, language: str | None, use_ner: str = "auto",
 
 
 def _cue_persons(text: str, countries: Sequence[Mention]) -> list[EntityMention]:
-    lat, ar = _person_cues()
+    """Persons without a model: names after a title cue ("Minister X Y", "M. X", "السيد X"),
+    after a reporting verb ("said X Y"), or before a role apposition ("X Y, the minister")."""
     stop = _person_stop()
     country_spans = [(c.start, c.end) for c in countries]
+    found: list[tuple[int, str]] = []
+    for h in cue_gazetteer().find(text):
+        rx = _ARABIC_NAME if h.entry.payload == "ar" else _LATIN_NAME
+        m = rx.match(text, h.end)
+        if m:
+            found.append((m.start("name"), m.group("name")))
+    for m in _APPOSITION.finditer(text):
+        g = "a" if m.group("a") else "b"
+        found.append((m.start(g), m.group(g)))
     out: list[EntityMention] = []
-    for pat in (lat, ar):
-        if pat is None:
+    for s, name in found:
+        words = name.split()
+        while words and (fold_key(words[-1].strip(".,")) in stop
+                         or any(cs <= s + len(" ".join(words[:-1])) + 1 < ce
+                                for cs, ce in country_spans)):
+            words.pop()
+        while words and fold_key(words[0].strip(".,")) in stop:
+            s += len(words[0]) + 1
+            words.pop(0)
+        if words and len(words[-1]) > 2 and words[-1][-1] in ".,;:":
+            words[-1] = words[-1][:-1]  # the sentence's full stop, not an initial
+        if not words or (len(words) < 2 and not _is_ar(name)):
             continue
-        for m in pat.finditer(text):
-            s, e = m.span("name")
-            words = m.group("name").split()
-            while words and (fold_key(words[-1].strip(".,")) in stop
-                             or any(cs <= s + len(" ".join(words[:-1])) + 1 < ce
-                                    for cs, ce in country_spans)):
-                words.pop()
-            if len(words) < 2 and not _is_ar(m.group("name")):
-                continue
-            if not words:
-                continue
-            surface = " ".join(words)
-            e = s + len(surface)
-            if text[s:e] != surface:
-                surface = text[s:e]
-            if any(cs < e and s < ce for cs, ce in country_spans):
-                continue
-            out.append(EntityMention("PERSON", " ".join(surface.split()), surface, s, e, None,
-                                     "cue"))
-    seen: set[tuple[int, int]] = set()
-    uniq = []
+        e = s + len(" ".join(words))
+        surface = text[s:e]
+        if " ".join(surface.split()) != " ".join(words) or any(
+                cs < e and s < ce for cs, ce in country_spans):
+            continue
+        out.append(EntityMention("PERSON", " ".join(words), surface, s, e, None, "cue"))
+    uniq: list[EntityMention] = []
     for p in sorted(out, key=lambda p: (p.start, -p.end)):
-        if not any(a < p.end and p.start < b for a, b in seen):
-            seen.add((p.start, p.end))
+        if not uniq or p.start >= uniq[-1].end:
             uniq.append(p)
     return uniq
 

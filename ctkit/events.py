@@ -4,13 +4,14 @@ agency. One row per (event, country); weak triggers ("discussed", "بحث") need
 """
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
 from .countries import Mention
 from .entities import EntityMention
-from .gazetteer import Entry, Gazetteer, data_rows
+from .gazetteer import Entry, Gazetteer, Hit, data_rows
 from .text import fold_key
 
 #: when a sentence has several triggers, the more specific type wins
@@ -65,29 +66,41 @@ def find_events(text: str, *, sentences: Sequence[tuple[int, int]],
             and not any(s < h.end and h.start < e for s, e in spans)]
     if not hits:
         return []
+    starts = [s for s, _ in sentences]
+
+    def bucket(pos: int) -> int:
+        return bisect.bisect_right(starts, pos) - 1
+
+    trig_by: dict[int, list] = {}
+    for h in hits:
+        trig_by.setdefault(bucket(h.start), []).append(h)
+    parties_by: dict[int, list[str]] = {}
+    orgs_by: dict[int, int] = {}
+    for c in countries:
+        parties_by.setdefault(bucket(c.start), []).append(c.iso3)
+    for o in orgs:
+        i = bucket(o.start)
+        orgs_by[i] = orgs_by.get(i, 0) + 1
+        if o.iso3:
+            parties_by.setdefault(i, []).append(o.iso3)
     events = []
-    for i, (s, e) in enumerate(sentences):
-        trig = [h for h in hits if s <= h.start < e]
-        if not trig:
+    for i, trig in sorted(trig_by.items()):
+        if i < 0:
             continue
-        parties = [c.iso3 for c in countries if s <= c.start < e]
-        parties += [o.iso3 for o in orgs if o.iso3 and s <= o.start < e]
-        n_orgs = sum(1 for o in orgs if s <= o.start < e)
-        iso3 = tuple(dict.fromkeys(parties))
-        best = min(trig, key=lambda h: (_payload(h, language).weak,
-                                        PRIORITY.index(_payload(h, language).type)
-                                        if _payload(h, language).type in PRIORITY else 99,
-                                        h.start))
-        t = _payload(best, language)
+        iso3 = tuple(dict.fromkeys(parties_by.get(i, [])))
+        n_orgs = orgs_by.get(i, 0)
         if not iso3 and not n_orgs:
             continue
+        readings = [(_payload(h, language), h) for h in trig]
+        t, best = min(readings, key=lambda r: (r[0].weak, PRIORITY.index(r[0].type)
+                                               if r[0].type in PRIORITY else 99, r[1].start))
         if t.weak and len(iso3) + n_orgs < 2:
             continue
         events.append(Event(t.type, t.code, best.surface, best.start, best.end, i, iso3))
     return events
 
 
-def _payload(hit, language: str | None) -> _Trigger:  # type: ignore[no-untyped-def]
+def _payload(hit: Hit, language: str | None) -> _Trigger:
     """The trigger reading of `hit` in `language` (the first one otherwise)."""
     return next((e.payload for e in hit.entries if e.payload.lang == language),
                 hit.entry.payload)

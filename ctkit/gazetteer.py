@@ -79,11 +79,11 @@ class Gazetteer:
             if ok:
                 cands.append((os_, oe, ok))
         out: list[Hit] = []
-        for s, e, ok in sorted(cands, key=lambda c: (-(c[1] - c[0]), c[0])):
-            if any(not (e <= h.start or s >= h.end) for h in out):
-                continue
-            out.append(Hit(s, e, text[s:e], ok))
-        out.sort(key=lambda h: h.start)
+        last_end = -1
+        for s, e, ok in sorted(cands, key=lambda c: (c[0], -(c[1] - c[0]))):
+            if s >= last_end:  # leftmost-longest, non-overlapping
+                out.append(Hit(s, e, text[s:e], ok))
+                last_end = e
         return out
 
 

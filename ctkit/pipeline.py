@@ -163,19 +163,32 @@ def run_chunk(chunk: Chunk, options: Options) -> ChunkResult:
                        digests)
 
 
+_MULT = None
+
+
 def fingerprint(text: str, *, min_words: int, bands: int = 4, rows: int = 3) -> tuple[int, ...]:
-    """MinHash LSH bands of the body's 5-word shingles (empty for short bodies)."""
+    """MinHash LSH bands of the body's 5-word shingles (empty for short bodies).
+
+    Each of bands*rows hash functions is a fixed odd multiplier over 64-bit shingle hashes
+    (vectorised with numpy); a band is the hash of its `rows` minima.
+    """
+    global _MULT
+    import numpy as np
+
     words = [w.lower() for w in _SHINGLE.findall(text)]
     if len(words) < min_words:
         return ()
-    shingles = {hash(" ".join(words[i:i + 5])) & 0xFFFFFFFFFFFF for i in range(len(words) - 4)}
-    out = []
-    for b in range(bands):
-        mins = tuple(min(((h * (2 * (b * rows + r) + 1) + 0x9E3779B97F4A7C15 * (b * rows + r))
-                          & 0xFFFFFFFFFFFFFFFF) for h in shingles) for r in range(rows))
-        out.append(int.from_bytes(hashlib.blake2b(repr((b, mins)).encode(), digest_size=8)
-                                  .digest(), "big"))
-    return tuple(out)
+    if _MULT is None:
+        rng = np.random.default_rng(20261123)
+        _MULT = rng.integers(1, 2**63 - 1, size=(bands * rows, 1), dtype=np.uint64) | np.uint64(1)
+    grams = {" ".join(words[i:i + 5]) for i in range(len(words) - 4)}
+    h = np.fromiter((int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest(),
+                                    "little") for g in grams), dtype=np.uint64, count=len(grams))
+    with np.errstate(over="ignore"):
+        mins = (h[None, :] * _MULT).min(axis=1)
+    return tuple(int.from_bytes(hashlib.blake2b(mins[b * rows:(b + 1) * rows].tobytes(),
+                                                digest_size=8).digest(), "big")
+                 for b in range(bands))
 
 
 # ---------------------------------------------------------------- engines

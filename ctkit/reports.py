@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import difflib
 import hashlib
 import html
 import importlib.util
@@ -29,6 +30,7 @@ import string
 import sys
 import tempfile
 import time
+import tokenize
 import types
 import typing
 import uuid
@@ -130,8 +132,6 @@ def _annotation(text: str, name: str = "?") -> Any:
 def _comment(line: str) -> str:
     """The text of a trailing `# comment` on a source line (quotes respected), or ''."""
     try:
-        import tokenize
-
         toks = tokenize.generate_tokens(io.StringIO(line).readline)
         return next((t.string[1:].strip() for t in toks if t.type == tokenize.COMMENT), "")
     except (SyntaxError, tokenize.TokenError):
@@ -300,8 +300,6 @@ def _check_parameters(infos: Sequence[NotebookInfo],
                                  f"(data_dir is the DATA_DIR argument); leave it out.")
         if name not in declared:
             allowed = sorted(declared - set(_AUTOMATIC))
-            import difflib
-
             close = difflib.get_close_matches(name, allowed, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise ParameterError(f"Unknown parameter {name!r}{hint}; allowed parameters are "
@@ -415,8 +413,10 @@ def scoped_corpus(params: Mapping[str, Any], *, text: bool = False,
     from .corpus import load
 
     corpus = load(params["data_dir"], text=text)
-    filters = {k: params.get(k) for k in ("start", "end", "outlets", "languages")}
-    scoped = filter_corpus(corpus, **filters)
+    filters: dict[str, Any] = {k: params.get(k) for k in ("start", "end", "outlets",
+                                                           "languages")}
+    scoped = filter_corpus(corpus, start=filters["start"], end=filters["end"],
+                           outlets=filters["outlets"], languages=filters["languages"])
     if not quiet:
         used = "; ".join(f"{k} {', '.join(v) if isinstance(v, list) else v}"
                          for k, v in filters.items() if v is not None)
@@ -652,6 +652,8 @@ def corpus_facts(corpus: Corpus, *, focal: str = "MAR") -> pd.DataFrame:
     partner = countries.loc[countries["iso3"].notna() & (countries["iso3"] != focal),
                             "article_id"].nunique()
     n_errors = int((corpus.errors["severity"] == "error").sum()) if len(corpus.errors) else 0
+    eng = corpus.engagement
+    with_counter = eng.loc[eng["article_id"].isin(arts["article_id"]), "article_id"].nunique()
     facts = [
         ("articles", len(arts)),
         ("outlets", int(arts["outlet"].nunique())),
@@ -663,9 +665,7 @@ def corpus_facts(corpus: Corpus, *, focal: str = "MAR") -> pd.DataFrame:
          if "duplicate_of" in arts else None),
         (f"articles naming {focal}", int(names_focal)),
         (f"articles naming a country other than {focal}", int(partner)),
-        ("articles with an audience counter",
-         int(corpus.engagement["article_id"].isin(arts["article_id"]).pipe(
-             lambda m: corpus.engagement.loc[m, "article_id"].nunique()))),
+        ("articles with an audience counter", int(with_counter)),
         ("documents that failed to parse", n_errors),
     ]
     return pd.DataFrame({"fact": [f for f, _ in facts],
@@ -793,13 +793,12 @@ def _current_python_kernel() -> Iterator[type]:
 def _quiet_papermill() -> Iterator[None]:
     """Silence papermill's "Passed unknown parameter" warnings: it cannot read `str | None`."""
     log = logging.getLogger("papermill")
-    level, propagate = log.level, log.propagate
+    level = log.level
     log.setLevel(logging.ERROR)
     try:
         yield
     finally:
         log.setLevel(level)
-        log.propagate = propagate
 
 
 def _short_error(ename: str, evalue: str, *, limit: int = 240) -> str:
@@ -952,7 +951,7 @@ def run_reports(data_dir: str | Path, *, out: str | Path = "reports",
                 "status": "failed" if error else "ok", "error": error,
                 "source": {"path": str(info.path), "sha256": _sha256(info.path)},
                 "outputs": {"notebook": ipynb.name, "html": page.name if nb else None},
-                "parameters": {"given": _jsonable({k: v for k, v in typed[info.name].items()}),
+                "parameters": {"given": _jsonable(typed[info.name]),
                                "effective": _jsonable(_effective(info, run_params))},
                 "started": started, "finished": finished,
                 "seconds": round(time.monotonic() - t0, 1),

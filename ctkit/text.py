@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 ARABIC_LETTER = re.compile(r"[\u0620-\u064A\u0671-\u06D3]")
 # tatweel, Arabic diacritics, zero-width marks, soft hyphen
@@ -44,8 +44,13 @@ def _table() -> dict[int, str]:
     return table
 
 
+@lru_cache(maxsize=16)
 def fold(text: str) -> tuple[str, list[int] | None]:
-    """Matching form of `text` and, when characters were dropped, norm index -> text index."""
+    """Matching form of `text` and, when characters were dropped, norm index -> text index.
+
+    Cached: the stages of one document fold the same body several times. Do not mutate the
+    returned index list.
+    """
     if not _DELETIONS.search(text):
         return text.translate(_table()), None
     pieces: list[str] = []

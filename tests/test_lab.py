@@ -120,10 +120,25 @@ def lab(lab_root: Path) -> Iterator[str]:
         log.close()
 
 
-def _wait_kernel_idle(page, timeout_ms: int = 60_000) -> None:
-    page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) "
-                           ".jp-Notebook-ExecutionIndicator[data-status='idle']",
-                           timeout=timeout_ms)
+KERNEL_READY_JS = """() => {
+  const w = window.jupyterapp.shell.currentWidget;
+  const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+  return !!k && k.connectionStatus === 'connected' && k.status === 'idle';
+}"""
+
+
+def _wait_kernel_idle(page, timeout_ms: int = 90_000) -> None:
+    """Wait until the notebook's kernel is connected and idle (not only "starting")."""
+    page.wait_for_function(KERNEL_READY_JS, timeout=timeout_ms)
+
+
+def _accept_dialog(page) -> bool:
+    """Accept a dialog (e.g. "Select Kernel" when run-all came too early); True if one was up."""
+    button = page.locator(".jp-Dialog .jp-mod-accept")
+    if button.count():
+        button.first.click()
+        return True
+    return False
 
 
 def _run_all(page) -> None:
@@ -151,6 +166,10 @@ def test_partner_map_draws_in_jupyterlab(lab: str, lab_root: Path) -> None:
         count = -1
         for _attempt in range(2):  # run-all may fire before the kernel is really connected
             _run_all(page)
+            page.wait_for_timeout(1500)
+            if _accept_dialog(page):  # it asked for a kernel: wait for one, run again
+                _wait_kernel_idle(page)
+                _run_all(page)
             try:
                 page.wait_for_function(f"() => ({MAP_PATHS_JS})() > 150", timeout=75_000)
                 count = page.evaluate(MAP_PATHS_JS)

@@ -1,0 +1,121 @@
+"""Growth curve: `ctkit parse --engine process --workers 2` on 10k, 100k (and 1M) articles.
+
+    .venv/bin/python benchmarks/scale.py [--full] [--sizes 10000,100000] [--quick]
+
+Each corpus is streamed to a folder by `ctkit.sample` (2 generator processes, never held in
+memory; cached under the benchmark tmp folder), then parsed by the CLI while a sampler polls
+/proc for the memory of the whole process tree (parent + workers). Reports wall time, time per
+article and peak memory per size: time should grow linearly, memory stay flat (issue 7 targets:
+1M articles < 15 min, peak RSS < 2 GB). Default sizes 10k and 100k; `--full` adds 1M. The parsed
+tables of each size are kept (for benchmarks/notebooks.py); their folders are in the JSON.
+Writes benchmarks/results/scale.json and the `scale` section of docs/performance.md.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import _common as C
+
+NAME = "scale"
+TARGET_1M_S = 15 * 60
+TARGET_RSS = 2 * 10**9
+
+
+def parsed_dir(n: int, seed: int) -> Path:
+    """Where the tables parsed from the n-article corpus are kept."""
+    return C.TMP / f"parsed-s{seed}-n{n}"
+
+
+def parse(n: int, seed: int, workers: int) -> dict:
+    """Generate (or reuse) the corpus, parse it with the process engine, measure the tree."""
+    folder, files = C.corpus(n, seed=seed, workers=2, log=C.log)
+    out = parsed_dir(n, seed)
+    tmp_out = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp_out, ignore_errors=True)
+    C.log(f"parsing {n:,} articles (process engine, {workers} workers)")
+    res = C.run([str(C.CTKIT), "parse", str(folder), "--out", str(tmp_out), "--engine",
+                 "process", "--workers", str(workers)], sample=True).check()
+    manifest = json.loads((tmp_out / "_ctkit.json").read_text("utf-8"))
+    shutil.rmtree(out, ignore_errors=True)
+    tmp_out.rename(out)
+    rows = manifest["rows"]
+    C.log(f"  {n:,}: {res.seconds:.0f}s, tree RSS {res.tree_rss / 1e6:.0f} MB")
+    return {"articles": n, "input_bytes": sum(b for _, _, b in files), "wall_s": res.seconds,
+            "cpu_s": res.cpu_s, "per_article_ms": 1000 * res.seconds / n,
+            "articles_per_s": n / res.seconds, "tree_rss": res.tree_rss,
+            "tree_pss": res.tree_pss, "max_process_rss": res.maxrss, "processes": res.procs,
+            "rows": rows, "stdout": res.stdout.strip(), "output": str(out),
+            "output_bytes": sum(p.stat().st_size for p in out.iterdir())}
+
+
+def markdown(res: dict, command: str) -> str:
+    """The docs/performance.md section."""
+    runs = res["runs"]
+    base = runs[0]
+    rows = [[f"{r['articles']:,}", f"{r['input_bytes'] / 1e9:.2f} GB", C.fmt(r["wall_s"]),
+             f"{r['per_article_ms']:.2f}", f"{r['per_article_ms'] / base['per_article_ms']:.2f}",
+             C.fmt(r["articles_per_s"]), C.mb(r["tree_rss"]), C.mb(r["tree_pss"]),
+             C.mb(r["max_process_rss"]), r["processes"], f"{r['rows']['articles']:,}",
+             f"{r['output_bytes'] / 1e6:,.0f} MB"] for r in runs]
+    big = max(runs, key=lambda r: r["articles"])
+    one_m = next((r for r in runs if r["articles"] >= 1_000_000), None)
+    if one_m:
+        t_line = (f"1M articles: {one_m['wall_s'] / 60:.1f} min (target < 15 min: "
+                  f"{'met' if one_m['wall_s'] < TARGET_1M_S else '**not met**'}).")
+    else:
+        proj = big["wall_s"] * 1_000_000 / big["articles"]
+        t_line = (f"1M articles not run (`--full`); linear projection from "
+                  f"{big['articles']:,}: {proj / 60:.0f} min (target < 15 min: "
+                  f"{'on track' if proj < TARGET_1M_S else '**not met**'}).")
+    peak = max(r["tree_rss"] for r in runs)
+    return "\n".join([
+        "## Scale: growth curve on 2 cores", "",
+        f"`{command}` — {C.machine_line(res['machine'])} `ctkit parse DIR --out OUT --engine "
+        f"process --workers {res['workers']}` on corpora streamed to disk by `ctkit.sample` "
+        f"(seed {res['seed']}, all its languages: EN/FR with Arabic chrome, and AR), one run "
+        "per size. Memory is sampled every 0.25 s over the whole process tree (CLI parent + "
+        "pool workers): summed RSS counts pages shared by the forked workers once per process "
+        "(an upper bound), PSS splits them; 'largest process' is the kernel's peak RSS of the "
+        "biggest single process. Time per article relative to the smallest size shows "
+        "linearity (1.00 = linear).", "",
+        C.table(["articles", "input", "wall s", "ms/article", "× first", "articles/s",
+                 "peak tree RSS", "peak tree PSS", "largest process", "procs",
+                 "articles rows", "tables on disk"], rows), "",
+        t_line + f" Peak tree RSS {peak / 1e6:,.0f} MB (target < 2 GB: "
+        f"{'met' if peak < TARGET_RSS else '**not met**'}).",
+    ])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--full", action="store_true", help="also 1,000,000 articles (long)")
+    ap.add_argument("--quick", action="store_true", help="1,000 and 10,000 articles")
+    ap.add_argument("--sizes", default=None, help="comma-separated sizes (overrides the rest)")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0)
+    a = ap.parse_args()
+    sizes = ([int(s) for s in a.sizes.split(",")] if a.sizes else
+             [1_000, 10_000] if a.quick else
+             [10_000, 100_000] + ([1_000_000] if a.full else []))
+    machine = C.machine()
+    runs = [parse(n, a.seed, a.workers) for n in sizes]
+    command = ".venv/bin/python benchmarks/scale.py" + (
+        f" --sizes {a.sizes}" if a.sizes else " --quick" if a.quick else
+        " --full" if a.full else "")
+    res = {"machine": machine, "command": command, "workers": a.workers, "seed": a.seed,
+           "runs": runs, "outputs": {str(r["articles"]): r["output"] for r in runs},
+           "targets": {"1M_wall_s": TARGET_1M_S, "peak_rss": TARGET_RSS}}
+    C.write_json(NAME, res)
+    C.write_section(NAME, markdown(res, command))
+    for r in runs:
+        print(f"{r['articles']:>9,}: {r['wall_s']:8.1f}s {r['per_article_ms']:.2f} ms/article "
+              f"tree RSS {r['tree_rss'] / 1e6:,.0f} MB", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
