@@ -26,8 +26,8 @@ _LANGUAGE_AFTER = re.compile(r"^\s*(-?speaking|-?language|speakers?|translation|
                              r"version|subtitles|[,.;:)]|$|\s(and|or|et|ou)\s)", re.IGNORECASE)
 _LANGUAGE_BEFORE = re.compile(r"(\bin|\binto|\ben|\bparle|\bspeak|\bspeaks|اللغة|باللغة)\s*$",
                               re.IGNORECASE)
-_AR_CONTEXT = frozenset("في إلى الى من مع عن دولة جمهورية حكومة شمال جنوب شرق غرب وسط بين و ، "
-                        "سلطات رئيس سفير سفارة جيش".split())
+_AR_CONTEXT = frozenset("في إلى الى من مع عن نحو عبر تجاه داخل حدود بحدود دولة جمهورية حكومة "
+                        "شمال جنوب شرق غرب وسط بين و ، سلطات رئيس سفير سفارة جيش".split())
 _TOKEN = re.compile(r"\w[\w'.-]*")
 
 
@@ -72,6 +72,8 @@ def _case(row: dict[str, str]) -> str:
     flags = set((row.get("flags") or "").split(","))
     if "acronym" in flags:
         return "exact"
+    if row["name"][:1].islower():
+        return "any"  # listed in lower case ("pays de Galles"): no capital to require
     if row["lang"] in _CAPITAL_LANGS and (
             "case_sensitive" in flags or row["kind"] != "demonym" or row["lang"] == "en"):
         return "capital"

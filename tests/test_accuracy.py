@@ -31,8 +31,8 @@ def test_labelled_set_is_complete(labelled_scores):
         assert labelled_scores[lang]["articles"]["tp"] >= 25
 
 
-@pytest.mark.parametrize("lang,floor", [("all", 0.99), ("en", 0.99), ("fr", 0.985),
-                                        ("ar", 0.985)])
+@pytest.mark.parametrize("lang,floor", [("all", 0.995), ("en", 0.995), ("fr", 0.99),
+                                        ("ar", 0.995)])
 def test_labelled_countries(labelled_scores, lang, floor):
     s = labelled_scores[lang]["countries"]
     assert s["f1"] >= floor and s["precision"] >= floor - 0.01 and s["recall"] >= floor - 0.01
@@ -48,7 +48,8 @@ def test_labelled_metadata_organisations_engagement_events(labelled_scores):
     assert s["engagement"]["recall"] >= 0.98    # 0.984
     assert s["engagement"]["precision"] >= 0.99  # 0.992
     assert s["events"]["recall"] >= 0.78        # 0.784
-    assert s["events"]["precision"] >= 0.68     # 0.681
+    assert s["events"]["precision"] >= 0.675    # 0.679 (0.681 before Arabic مالي after نحو/عبر
+    assert s["events"]["f1"] >= 0.725           # 0.728   was counted: one more event sentence)
 
 
 def test_labelled_no_body_lost_no_chrome_left(labelled_scores):
