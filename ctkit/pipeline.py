@@ -348,7 +348,7 @@ class Previous:
     def __init__(self, out: str | os.PathLike) -> None:
         from .corpus import load
 
-        self.corpus = load(out, text=True)
+        self.corpus = load(Path(out), text=True)
         files = pd.read_parquet(Path(out) / self.FILES)
         self.digests = dict(zip(files["source"], files["digest"], strict=True))
         self.by_source = {src: df for src, df in self.corpus.articles.groupby(
@@ -437,7 +437,7 @@ def parse_to(out: str | os.PathLike, inputs: str | os.PathLike | Sequence[str | 
     meta = {"focal": opts.focal, "engine": opts.engine, "inputs": [str(i) for i in items],
             "incremental": previous is not None}
     digests: list[tuple[str, str]] = []
-    with TableWriter(out, meta=meta) as writer:
+    with TableWriter(Path(out), meta=meta) as writer:
         for part in stream(items, options=opts, manifest=manifest, scheduler=scheduler,
                            progress=progress, previous=previous, digests=digests):
             writer.write(part)

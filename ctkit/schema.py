@@ -78,12 +78,13 @@ def validate(table: str, df: pd.DataFrame) -> pd.DataFrame:
     for c in df.columns:
         if df[c].dtype == object and df[c].map(lambda v: isinstance(v, list | dict | set)).any():
             raise SchemaError(f"{table}.{c}: lists in cells are not tidy")
-    checks = {
+    allowed_values: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         "countries": [("role", ROLES)],
         "entities": [("label", LABELS)],
         "engagement": [("metric", METRICS)],
         "errors": [("severity", SEVERITIES)],
-    }.get(table, [])
+    }
+    checks = allowed_values.get(table, [])
     for col, allowed in checks:
         bad = set(df[col].dropna().unique()) - set(allowed)
         if bad:

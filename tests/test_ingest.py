@@ -3,8 +3,16 @@ import json
 
 import pytest
 
-from ctkit.ingest import (ErrorRow, InputError, RawDoc, decode, expand, read, read_manifest,
-                          sniff_binary)
+from ctkit.ingest import (
+    ErrorRow,
+    InputError,
+    RawDoc,
+    decode,
+    expand,
+    read,
+    read_manifest,
+    sniff_binary,
+)
 
 
 def _read(path, **kw):
@@ -30,7 +38,7 @@ def test_cp1252_french_is_decoded_with_a_warning(tmp_path):
 
 def test_utf16_with_bom_and_mojibake_repair():
     assert decode("المغرب".encode("utf-16"))[0] == "المغرب"
-    text, warning = decode("la coopÃ©ration".encode("utf-8"))
+    text, warning = decode("la coopÃ©ration".encode())
     assert text == "la coopération" and warning == "repaired mojibake"
 
 

@@ -35,8 +35,9 @@ def test_given_values_win_over_the_page():
 
 
 def test_language_of_bodies():
-    assert detect_language("Le ministre a reçu son homologue pour évoquer la coopération "
-                           "sécuritaire et les échanges entre les deux pays dans la région.") == "fr"
+    fr = ("Le ministre a reçu son homologue pour évoquer la coopération sécuritaire et les "
+          "échanges entre les deux pays dans la région.")
+    assert detect_language(fr) == "fr"
     assert detect_language("The minister met his counterpart to discuss security cooperation "
                            "and the exchange of information in the region.") == "en"
     assert detect_language("استقبل وزير الداخلية نظيره الإسباني") == "ar"
