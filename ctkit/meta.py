@@ -22,7 +22,8 @@ _OUTLET_WORDS = re.compile(
     r"\b(news|daily|times|post|journal|press|tribune|herald|radio|tv|fm|info|infos|media|médias|"
     r"hebdo|quotidien|magazine|mag|online|express|watch|today|observer|monitor|wire|agency|"
     r"agence|presse|actu|matin|soir|hespress|le360|maghreb|sahel|atlas|afrique|africa|"
-    r"gazette|courrier|dépêche|nouvelle|nouvelles|expresso)\b|"
+    r"gazette|courrier|dépêche|nouvelle|nouvelles|expresso|analysis|review|report|notes|blog|"
+    r"bulletin|brief|digest|insight|chronicle|courier|echo|écho|journal|revue|hebdo)\b|"
     r"(جريدة|صحيفة|موقع|وكالة|إذاعة|راديو|قناة|نيوز|بريس|أنباء|اليوم|الأخبار|المساء|الصباح)",
     re.IGNORECASE)
 _SOURCE = re.compile(r"^(source|sources|المصدر|مصدر)\s*:\s*(?P<name>.+?)[.\s]*$", re.IGNORECASE)
@@ -95,8 +96,9 @@ _NOT_OUTLET = re.compile(
     r"^(by|par|published|updated|posted|publié|mis à jour|mis en ligne|modifié|semaine du|"
     r"week of|نشر|بتاريخ|آخر تحديث|menu|search|rechercher|recherche|home|accueil|الرئيسية|بحث|"
     r"press review|revue de presse|about the author|à propos de l'auteur|عن الكاتب|live|direct|"
-    r"en direct|مباشر|français|english|العربية|عربي|fr|en|ar|español|deutsch|posts?|followers|"
-    r"abonnés|articles)\b", re.IGNORECASE)
+    r"en direct|مباشر|البث المباشر|بث مباشر|français|english|العربية|عربي|fr|en|ar|español|"
+    r"deutsch|posts?|followers|abonnés|articles|about me|à propos)\b", re.IGNORECASE)
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
 _LEAD = re.compile(r"^[^\w(«\"']+")
 
 
@@ -135,26 +137,38 @@ def find_outlet(cleaned: Cleaned, *, title: str | None, url: str | None,
             name = _outlet_name(prefix) if glued and not byline else None
             if name:
                 return name
-    if title:
-        for ln in lines[:15]:
-            m = re.match(rf"^\W*{re.escape(title)}\W*\s[|–—-]\s+(?P<o>.+)$", ln.text)
-            if m and (name := _outlet_name(m["o"])):
-                return name
     title_index = next((ln.index for ln in cleaned.lines
                         if title and strip_marks(ln.text) == title), None)
-    masthead = [ln for ln in cleaned.lines if ln.kind == "header"
+    masthead = [ln for ln in cleaned.lines if ln.kind in ("header", "nav")
                 and strip_marks(ln.text) != title and not find_date(ln.text)]
     above = [ln for ln in masthead if title_index is None or ln.index < title_index]
     below = [ln for ln in masthead if title_index is not None and ln.index > title_index
              and _looks_outlet(ln.text)]
     names = []
     for ln in above + below:
+        if re.match(r"\W*(breaking|urgent|flash|أخبار عاجلة|عاجل|dernière minute)", ln.text,
+                    re.IGNORECASE):
+            continue  # a news ticker
         parts = [p for p in re.split(r"\s+[|·•–—-]\s+", ln.text) if p.strip()]
         got = [n for n in (_outlet_name(p) for p in parts) if n]
+        if ln.kind == "nav":  # a menu: only parts that read like an outlet's name
+            got = [n for n in got if _looks_outlet(n) or (
+                len(n.split()) >= 2 and all(w[:1].isupper() for w in n.split()))]
         if got:
             names.append(_best_name(got, language=language))
-    if names:
+    strong = [n for n in names if len(n.split()) > 1 or _looks_outlet(n)]
+    if strong or names:
+        first = names[0] if names[0] in strong else None
+        if first is None and (owner := _copyright_owner(cleaned)):
+            return owner  # "© 2023 Le Détroit Info" beats a one-word menu item
         return _best_name(names[:2], language=language)
+    if owner := _copyright_owner(cleaned):
+        return owner
+    if title:  # a "Title – Outlet" line (the page's <title>)
+        for ln in lines[:15]:
+            m = re.match(rf"^\W*{re.escape(title)}\W*\s[|–—-]\s+(?P<o>.+)$", ln.text)
+            if m and (name := _outlet_name(m["o"])):
+                return name
     if url:
         host = urlparse(url).netloc.lower().removeprefix("www.")
         if host:
@@ -163,6 +177,22 @@ def find_outlet(cleaned: Cleaned, *, title: str | None, url: str | None,
         m = _SOURCE.match(ln.text)
         if m and ln.kind != "body" and len(_WORDS.findall(m["name"])) <= 6:
             return m["name"].strip()
+    return None
+
+
+def _copyright_owner(cleaned: Cleaned) -> str | None:
+    """The name in a copyright line ("© 2023 Le Détroit Info. Tous droits réservés")."""
+    for ln in cleaned.lines:
+        if ln.kind != "copyright" and "©" not in ln.text:
+            continue
+        t = re.sub(r"(?i)(©|\(c\)|copyright|all rights reserved|tous droits réservés|"
+                   r"جميع الحقوق محفوظة|لجريدة|لموقع|\b(19|20)\d\d\b|[-–—]\s*\d{4})", " ",
+                   ln.text.translate(_DIGITS))
+        parts = [p for p in re.split(r"\s*[.|·•–—-]\s+|\s*[.|]\s*$", t) if p.strip()]
+        for p in parts:
+            name = _outlet_name(p)
+            if name:
+                return name
     return None
 
 
