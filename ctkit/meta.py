@@ -152,8 +152,8 @@ def find_outlet(cleaned: Cleaned, *, title: str | None, url: str | None,
         parts = [p for p in re.split(r"\s+[|·•–—-]\s+", ln.text) if p.strip()]
         got = [n for n in (_outlet_name(p) for p in parts) if n]
         if ln.kind == "nav":  # a menu: only parts that read like an outlet's name
-            got = [n for n in got if _looks_outlet(n) or (
-                len(n.split()) >= 2 and all(w[:1].isupper() for w in n.split()))]
+            got = [n for n in got if len(n.split()) >= 2 and (
+                _looks_outlet(n) or all(w[:1].isupper() for w in n.split()))]
         if got:
             names.append(_best_name(got, language=language))
     strong = [n for n in names if len(n.split()) > 1 or _looks_outlet(n)]
