@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EXTRAS ?= dev,dask
 
-.PHONY: demo test lint lab bench accuracy clean-venv
+.PHONY: demo test lint lab bench accuracy clean-venv notebooks
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -21,8 +21,15 @@ data/raw/sample/.done: $(STAMP) ctkit/sample.py
 demo: data/raw/sample/.done
 	$(BIN)/ctkit demo
 
-test: data/raw/sample/.done browser-deps
-	$(BIN)/python -m pytest -q
+data/processed/sample/_ctkit.json: data/raw/sample/.done $(wildcard ctkit/*.py ctkit/data/*)
+	$(BIN)/ctkit parse data/raw/sample --out data/processed/sample
+
+test: data/processed/sample/_ctkit.json browser-deps
+	$(BIN)/python -m pytest -q tests notebooks --nbval-lax --nbval-current-env
+
+# Re-run the committed notebooks on the current sample parse (before committing parser changes)
+notebooks: data/processed/sample/_ctkit.json
+	$(BIN)/python -m ctkit.reports refresh
 
 lint: $(STAMP)
 	$(BIN)/ruff check ctkit tests scripts benchmarks

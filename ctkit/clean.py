@@ -117,8 +117,11 @@ def split_long(text: str, *, max_chars: int) -> str:
     return "\n".join(out)
 
 
-def clean(raw: str, *, max_line_chars: int = 200_000) -> Cleaned:
-    """Classify every line of `raw` and return the body with the classified lines."""
+def clean(raw: str, *, max_line_chars: int = 200_000, keep_header: bool = False) -> Cleaned:
+    """Classify every line of `raw` and return the body with the classified lines.
+
+    `keep_header`: the text is an article body already (an export's text field), so lines
+    above the first paragraph are body unless they match a chrome pattern."""
     raw = split_long(raw.replace("\r\n", "\n").replace("\r", "\n"), max_chars=max_line_chars)
     items = [(i, ln.strip()) for i, ln in enumerate(raw.split("\n")) if ln.strip()]
     counts: dict[str, int] = {}
@@ -138,7 +141,7 @@ def clean(raw: str, *, max_line_chars: int = 200_000) -> Cleaned:
     real_prose = [p and k is None for p, k in zip(prose, kinds, strict=True)]
     first = next((i for i, p in enumerate(real_prose) if p), None)
     if first is None:  # no paragraph of running text: keep every unmatched line after a header
-        return _no_prose(items, kinds)
+        return _no_prose(items, kinds, keep_header=keep_header)
     # a short opening sentence just above the first paragraph is body, not header
     while first > 1 and kinds[first - 1] is None and _sentence_like(items[first - 1][1]) \
             and len(_WORDS.findall(items[first - 1][1])) >= 6:
@@ -151,7 +154,7 @@ def clean(raw: str, *, max_line_chars: int = 200_000) -> Cleaned:
     in_block = False
     for pos, ((idx, t), kind) in enumerate(zip(items, kinds, strict=True)):
         if pos < first:
-            out.append(Line(t, kind or "header", idx))
+            out.append(Line(t, kind or ("body" if keep_header else "header"), idx))
             continue
         if pos >= stop_at:
             out.append(Line(t, kind or "after_body", idx))
@@ -177,10 +180,11 @@ def _only_sentences_between(items: list, kinds: list, last: int, pos: int) -> bo
     return all(kinds[j] is None and _sentence_like(items[j][1]) for j in range(last + 1, pos))
 
 
-def _no_prose(items: list[tuple[int, str]], kinds: list[str | None]) -> Cleaned:
+def _no_prose(items: list[tuple[int, str]], kinds: list[str | None], *,
+              keep_header: bool = False) -> Cleaned:
     """Pages without a paragraph: the first unmatched line is the header, the rest the body."""
     out: list[Line] = []
-    seen_header = False
+    seen_header = keep_header
     for (idx, t), kind in zip(items, kinds, strict=True):
         if kind:
             out.append(Line(t, kind, idx))

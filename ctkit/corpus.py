@@ -81,6 +81,7 @@ class TableWriter:
         self.out = Path(out)
         try:
             self.out.mkdir(parents=True, exist_ok=True)
+            recover(self.out)
             for stale in self.out.glob(".*.tmp-*"):
                 stale.unlink()
             probe = self.out / f".probe-{uuid.uuid4().hex}"
@@ -125,6 +126,14 @@ class TableWriter:
             self.write(Corpus())
         for w in self._writers.values():
             w.close()
+        # keep the previous tables reachable (hard links) until the new manifest is in place, so a
+        # kill between two renames leaves a readable previous output (see `recover`)
+        for name in self._tmp:
+            target = self.out / f"{name}.parquet"
+            if target.exists():
+                prev = self.out / f".{name}.parquet.prev"
+                prev.unlink(missing_ok=True)
+                os.link(target, prev)
         for name, tmp in self._tmp.items():
             os.replace(tmp, self.out / f"{name}.parquet")
         for name, tmp in self._extra.items():
@@ -134,6 +143,8 @@ class TableWriter:
         tmp = self.out / f".{MANIFEST}.tmp-{self.run_id}"
         tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str), "utf-8")
         os.replace(tmp, self.out / MANIFEST)
+        for prev in self.out.glob(".*.parquet.prev"):
+            prev.unlink()
 
     def abort(self) -> None:
         """Drop the temp files; the previous output stays as it was."""
@@ -155,6 +166,28 @@ class TableWriter:
             self.abort()
 
 
+def _run_of(file: Path) -> str | None:
+    meta = pq.ParquetFile(file).schema_arrow.metadata or {}
+    run = meta.get(_RUN_KEY)
+    return run.decode() if run else None
+
+
+def recover(out: Path) -> None:
+    """Undo a write killed between its renames: put back the previous tables (kept as
+    `.<table>.parquet.prev` hard links) whose run is the one the manifest names."""
+    prevs = list(out.glob(".*.parquet.prev"))
+    if not prevs:
+        return
+    manifest = out / MANIFEST
+    run = json.loads(manifest.read_text("utf-8")).get("run_id") if manifest.exists() else None
+    for prev in prevs:
+        target = out / prev.name[1:].removesuffix(".prev")
+        if run and target.exists() and _run_of(target) != run and _run_of(prev) == run:
+            os.replace(prev, target)
+        else:
+            prev.unlink()
+
+
 def load(path: str | Path, *, tables: Sequence[str] | None = None,
          columns: dict[str, Sequence[str]] | None = None, text: bool = False) -> Corpus:
     """Read a parsed corpus from `path` (output of `ctkit parse` or `Corpus.to_parquet`).
@@ -166,6 +199,11 @@ def load(path: str | Path, *, tables: Sequence[str] | None = None,
     if not (root / "articles.parquet").exists():
         raise FileNotFoundError(f"{root} holds no ctkit tables (no articles.parquet); "
                                 f"run `ctkit parse INPUT --out {root}` first")
+    if list(root.glob(".*.parquet.prev")):
+        try:
+            recover(root)  # a write was killed between renames: back to the previous output
+        except OSError:
+            pass  # read-only folder: the run-id check below still refuses a mixed set
     wanted = list(tables or schema.TABLES)
     out: dict[str, pd.DataFrame] = {}
     run_ids = set()

@@ -5,6 +5,7 @@ or, without a model, from title cues ("Minister X Y", "M. X", "السيد X").
 """
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -94,10 +95,14 @@ def _pattern_orgs(text: str, countries: Sequence[Mention]) -> list[EntityMention
     belge", "Ministry of Interior of Mali", "الشرطة الإسبانية"; multi-word heads standing
     alone ("Ministry of Interior", "وزارة الداخلية") are organisations without a country."""
     out = []
+    ordered = sorted(countries, key=lambda c: c.start)
+    starts = [c.start for c in ordered]
     for h in head_gazetteer().find(text):
         heads = [e.payload for e in h.entries
                  if e.payload.lang != "en" or h.surface[:1].isupper()]  # "the police" is no name
-        org = next((o for head in heads if (o := _with_country(text, h, head, countries))), None)
+        i = bisect.bisect_left(starts, h.start)
+        near = ordered[max(0, i - 1):i] + ordered[i:i + 3]  # the mention before, a few after
+        org = next((o for head in heads if (o := _with_country(text, h, head, near))), None)
         if org is None and any(head.words >= 2 for head in heads):
             org = EntityMention("ORG", " ".join(h.surface.split()), h.surface, h.start, h.end,
                                 None, "pattern")

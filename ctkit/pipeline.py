@@ -10,6 +10,7 @@ import hashlib
 import os
 import re
 import signal
+import stat
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -53,7 +54,9 @@ def extract(doc: RawDoc, *, options: Options, article_id: str | None = None
             ) -> dict[str, list[dict]]:
     """Rows of every table for one document (`article_id` defaults to its content hash)."""
     aid = article_id or doc.digest
-    cleaned = clean(doc.raw_text, max_line_chars=options.max_line_chars)
+    # an export record's text is the article itself: no page header around it to drop
+    cleaned = clean(doc.raw_text, max_line_chars=options.max_line_chars,
+                    keep_header="#" in doc.source)
     text = cleaned.body
     meta = find_meta(cleaned, given={"title": doc.title, "outlet": doc.outlet, "url": doc.url,
                                      "published": doc.published, "language": doc.language})
@@ -365,7 +368,10 @@ class Previous:
         """Runs of unchanged files (reused) and of new or changed files (parsed), in order."""
         out: list[Chunk] = []
         for path, source in files:
-            reuse = not manifest and self.digests.get(source) == file_digest(path)
+            try:
+                reuse = not manifest and self.digests.get(source) == file_digest(path) != ""
+            except OSError:  # unreadable now: parse it again, ingest records why
+                reuse = False
             if not out or out[-1].reuse != reuse or len(out[-1].files) >= size:
                 out.append(Chunk([], manifest, root, reuse))
             out[-1].files.append((str(path), source))
@@ -403,7 +409,10 @@ class Previous:
 
 
 def file_digest(path: str | os.PathLike) -> str:
-    """Content hash of an input file (incremental runs reparse a file only when it changes)."""
+    """Content hash of an input file (incremental runs reparse a file only when it changes);
+    "" for what is not a regular file (a named pipe must not block the run)."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        return ""
     h = hashlib.blake2b(digest_size=8)
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):

@@ -244,7 +244,9 @@ def _zero_grey_scale(values: pd.Series) -> tuple[list, float]:
     cut = min(0.5 * float(positive.min()) / zmax, 0.05) if len(positive) else 0.5
     steps = len(SEQUENTIAL) - 1
     scale = [[0.0, NO_DATA], [cut, NO_DATA]]
-    scale += [[cut + 1e-9 + (1 - cut - 1e-9) * i / steps, c] for i, c in enumerate(SEQUENTIAL)]
+    scale += [[min(1.0, cut + 1e-9 + (1 - cut - 1e-9) * i / steps), c]
+              for i, c in enumerate(SEQUENTIAL)]
+    scale[-1][0] = 1.0  # float rounding may overshoot; plotly rejects stops above 1
     return scale, zmax
 
 
