@@ -12,6 +12,7 @@ import re
 import signal
 import stat
 import time
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -119,17 +120,17 @@ def _on_alarm(signum: int, frame: object) -> None:
 
 @dataclass
 class ChunkResult:
-    """A worker's output: the chunk's tables, each article's MinHash bands, each file's hash."""
+    """A worker's output: the chunk's tables, each article's MinHash, each file's hash."""
 
     corpus: Corpus
-    bands: list[tuple[int, ...]]
+    bands: list[Fingerprint]
     digests: list[str]
 
 
 def run_chunk(chunk: Chunk, options: Options) -> ChunkResult:
     """Parse every document of `chunk`: its tables, near-duplicate bands and file hashes."""
     rows: dict[str, list[dict]] = {k: [] for k in schema.TABLES}
-    bands: list[tuple[int, ...]] = []
+    bands: list[Fingerprint] = []
     digests: list[str] = []
     for path, source in chunk.files:
         try:
@@ -167,31 +168,51 @@ def run_chunk(chunk: Chunk, options: Options) -> ChunkResult:
 
 
 _MULT = None
+BANDS, ROWS = 9, 4  # LSH: a pair with Jaccard 0.7 shares a band with p ≈ 0.92, 0.3 with p ≈ 0.07
+SAME = 0.6          # estimated Jaccard above which a candidate pair is a near-duplicate
 
 
-def fingerprint(text: str, *, min_words: int, bands: int = 4, rows: int = 3) -> tuple[int, ...]:
-    """MinHash LSH bands of the body's 5-word shingles (empty for short bodies).
+@dataclass(frozen=True)
+class Fingerprint:
+    """MinHash of a body: LSH band keys to find candidates, a compact signature to check them."""
 
-    Each of bands*rows hash functions is a fixed odd multiplier over 64-bit shingle hashes
-    (vectorised with numpy); a band is the hash of its `rows` minima.
+    bands: tuple[int, ...] = ()
+    sig: bytes = b""
+
+    def similarity(self, other: Fingerprint) -> float:
+        """Estimated Jaccard similarity of the two bodies' 5-word shingles."""
+        if not self.sig or len(self.sig) != len(other.sig):
+            return 0.0
+        a, b = self.sig, other.sig
+        n = len(a) // 2
+        return sum(a[2 * i:2 * i + 2] == b[2 * i:2 * i + 2] for i in range(n)) / n
+
+
+def fingerprint(text: str, *, min_words: int) -> Fingerprint:
+    """MinHash of the body's 5-word shingles (empty for bodies shorter than `min_words`).
+
+    BANDS*ROWS hash functions are fixed odd multipliers over stable 64-bit shingle hashes
+    (vectorised with numpy); a band key hashes ROWS minima, the signature keeps 16 bits of each.
     """
     global _MULT
     import numpy as np
 
     words = [w.lower() for w in _SHINGLE.findall(text)]
     if len(words) < min_words:
-        return ()
+        return Fingerprint()
     if _MULT is None:
         rng = np.random.default_rng(20261123)
-        _MULT = rng.integers(1, 2**63 - 1, size=(bands * rows, 1), dtype=np.uint64) | np.uint64(1)
-    grams = {" ".join(words[i:i + 5]) for i in range(len(words) - 4)}
-    h = np.fromiter((int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest(),
-                                    "little") for g in grams), dtype=np.uint64, count=len(grams))
+        _MULT = rng.integers(1, 2**63 - 1, size=(BANDS * ROWS, 1), dtype=np.uint64) | np.uint64(1)
+    grams = {" ".join(words[i:i + 5]).encode() for i in range(len(words) - 4)}
+    # two CRC32s make a stable 64-bit shingle hash (Python's hash() differs between processes)
+    h = np.fromiter(((zlib.crc32(g) << 32) | zlib.crc32(g, 0x9E3779B9) for g in grams),
+                    dtype=np.uint64, count=len(grams))
     with np.errstate(over="ignore"):
         mins = (h[None, :] * _MULT).min(axis=1)
-    return tuple(int.from_bytes(hashlib.blake2b(mins[b * rows:(b + 1) * rows].tobytes(),
-                                                digest_size=8).digest(), "big")
-                 for b in range(bands))
+    bands = tuple(int.from_bytes(hashlib.blake2b(mins[b * ROWS:(b + 1) * ROWS].tobytes(),
+                                                 digest_size=8).digest(), "big")
+                  for b in range(BANDS))
+    return Fingerprint(bands, (mins >> np.uint64(48)).astype("<u2").tobytes())
 
 
 # ---------------------------------------------------------------- engines
@@ -244,11 +265,12 @@ class _Dedup:
     Workers tag each article `<digest>:<n>`; here the first document with a given content
     keeps its digest as id and later identical copies get `blake2b(digest#k)`, so ids do not
     depend on chunking or engine. `duplicate_of` links an article to the first earlier one
-    sharing a MinHash band (syndicated near-copies).
+    sharing a MinHash band whose signature agrees on at least `SAME` of its hashes.
     """
 
     def __init__(self) -> None:
         self.first: dict[int, str] = {}
+        self.sigs: dict[str, Fingerprint] = {}
         self.copies: dict[str, int] = {}
 
     def _final(self, digest: str) -> str:
@@ -258,7 +280,7 @@ class _Dedup:
             return digest
         return hashlib.blake2b(f"{digest}#{k}".encode(), digest_size=8).hexdigest()
 
-    def apply(self, part: Corpus, bands: list[tuple[int, ...]]) -> Corpus:
+    def apply(self, part: Corpus, bands: list[Fingerprint]) -> Corpus:
         if part.articles.empty:
             return part
         final: dict[str, str] = {}
@@ -266,8 +288,12 @@ class _Dedup:
         for i, tmp in enumerate(part.articles["article_id"]):
             new = self._final(tmp.split(":")[0])
             final[tmp] = new
-            dup.append(next((self.first[b] for b in bands[i] if b in self.first), None))
-            for b in bands[i]:
+            fp = bands[i]
+            cands = dict.fromkeys(self.first[b] for b in fp.bands if b in self.first)
+            dup.append(next((c for c in cands if fp.similarity(self.sigs[c]) >= SAME), None))
+            if fp.bands:
+                self.sigs[new] = fp
+            for b in fp.bands:
                 self.first.setdefault(b, new)
         out = {}
         for name, df in part.tables().items():
