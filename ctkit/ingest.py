@@ -2,6 +2,8 @@
 
 A registry keyed by format maps each input to a reader; every reader yields `RawDoc` for a
 document it could read and `ErrorRow` for one it could not, with a message a user can act on.
+Nothing a file holds may stop a run: `read` turns any failure into an error row for that file,
+and every string that leaves this module can be written to parquet (no lone surrogates).
 """
 from __future__ import annotations
 
@@ -11,12 +13,16 @@ import glob
 import gzip
 import hashlib
 import io
+import itertools
 import json
 import os
 import re
+import stat
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import ftfy
 from charset_normalizer import from_bytes
@@ -31,13 +37,31 @@ EXPORT_FIELDS: dict[str, tuple[str, ...]] = {
     "language": ("language", "lang"),
     "text": ("text", "body", "content", "story_text"),
 }
+MEDIA_CLOUD_COLUMNS = "id, url, title, publish_date, media_name, language, text"
 MANIFEST_FIELDS = ("file", "url", "outlet", "published", "title")
-_MAGIC = {b"%PDF": "a PDF", b"PK\x03\x04": "a ZIP archive", b"\x89PNG": "a PNG image",
+#: legacy code pages of the Maghreb press (French, Arabic), tried before any other guess:
+#: charset detection on a few short lines confuses cp1252 with cp1250 ("à" -> "ŕ")
+LEGACY_ENCODINGS = ("cp1252", "cp1256")
+_MAGIC = {b"%PDF": "a PDF", b"PK\x03\x04": "a ZIP archive (or an Office document)",
+          b"PK\x05\x06": "an empty ZIP archive", b"\x89PNG": "a PNG image",
           b"GIF8": "a GIF image", b"\xff\xd8\xff": "a JPEG image", b"\x1f\x8b": "gzip data",
-          b"Rar!": "a RAR archive", b"7z\xbc\xaf": "a 7z archive", b"\x7fELF": "a program"}
+          b"Rar!": "a RAR archive", b"7z\xbc\xaf": "a 7z archive", b"\x7fELF": "a program",
+          b"\xfd7zXZ\x00": "xz data", b"\x28\xb5\x2f\xfd": "zstd data",
+          b"\xd0\xcf\x11\xe0": "an old Microsoft Office document", b"SQLite format 3\x00":
+          "an SQLite database", b"OggS": "an Ogg media file", b"\x1a\x45\xdf\xa3":
+          "a WebM/Matroska video", b"wOFF": "a web font", b"wOF2": "a web font",
+          b"%!PS": "a PostScript file", b"MZ\x90\x00": "a Windows program"}
+_MAGIC_AT = {(257, b"ustar"): "a tar archive", (4, b"ftyp"): "an MP4/MOV video",
+             (8, b"WEBP"): "a WebP image", (8, b"WAVE"): "a WAV sound",
+             (8, b"AVI "): "an AVI video"}
+_BZIP2 = re.compile(rb"BZh[1-9]1AY&SY")
+#: bytes that do not occur in text in any single-byte or UTF-8 encoding (C0 controls but
+#: tab, newlines, form feeds and escape)
+_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13, 27))
 _MOJIBAKE = re.compile(
     "[ÃÂâØÙ][\u0080-\u00bf\u2018-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u02c6\u02dc]"
 )
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -74,27 +98,44 @@ def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=8).hexdigest()
 
 
+def _storable(text: str) -> str:
+    """`text` without lone surrogates (JSON escapes like "\\ud800"), which parquet cannot store."""
+    return _SURROGATE.sub("\ufffd", text) if not text.isascii() else text
+
+
+def display_name(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (legacy names) shown as \\xNN."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        try:
+            return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:
+            return _storable(name)
+
+
 # ---------------------------------------------------------------- bytes -> text
 
 def decode(data: bytes) -> tuple[str, str | None]:
-    """Text of `data` and a warning when the encoding had to be guessed or repaired."""
+    """Text of `data` and a warning when the encoding had to be guessed or repaired.
+
+    UTF-8 first; a file whose lines are partly UTF-8 and partly a legacy code page (pasted
+    together by a scraper) is decoded line by line; NUL bytes are dropped; mojibake repaired.
+    """
+    text: str | None = None
+    warning: str | None = None
     for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
                      (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
                      (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
-            return _repair(data.decode(enc, errors="replace")), None
-    warning = None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        best = from_bytes(data[:200_000]).best()
-        enc = best.encoding if best is not None else "cp1252"
-        try:
-            text = data.decode(enc)
-        except (UnicodeDecodeError, LookupError):
-            enc = "cp1252"
             text = data.decode(enc, errors="replace")
-        warning = f"not UTF-8; decoded as {enc}"
+            break
+    if text is None:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text, warning = _decode_legacy(data)
     text = text.replace("\x00", "")
     fixed = _repair(text)
     if fixed != text and warning is None:
@@ -102,34 +143,109 @@ def decode(data: bytes) -> tuple[str, str | None]:
     return fixed, warning
 
 
+def _guess_legacy(data: bytes) -> str:
+    """The code page of non-UTF-8 bytes: the Maghreb ones first, then any, else cp1252."""
+    sample = data[:200_000]
+    best = from_bytes(sample, cp_isolation=list(LEGACY_ENCODINGS)).best()
+    if best is None:
+        best = from_bytes(sample).best()
+    enc = best.encoding if best is not None else "cp1252"
+    try:
+        codecs.lookup(enc)
+    except LookupError:
+        return "cp1252"
+    return enc
+
+
+def _decode_legacy(data: bytes) -> tuple[str, str]:
+    lines = data.splitlines(keepends=True)
+    utf8 = [ln.isascii() or _is_utf8(ln) for ln in lines]
+    bad = [ln for ln, ok in zip(lines, utf8, strict=True) if not ok]
+    mixed = any(ok and not ln.isascii() for ln, ok in zip(lines, utf8, strict=True))
+    enc = _guess_legacy(b"".join(bad) if mixed else data)
+    if not mixed:
+        return data.decode(enc, errors="replace"), f"not UTF-8; decoded as {enc}"
+    text = "".join(ln.decode("utf-8") if ok else ln.decode(enc, errors="replace")
+                   for ln, ok in zip(lines, utf8, strict=True))
+    return text, (f"mixed encodings: {len(bad)} of {len(lines)} lines were not UTF-8 and were "
+                  f"decoded as {enc}")
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _repair(text: str) -> str:
     return ftfy.fix_text(text, normalization="NFC") if _MOJIBAKE.search(text) else text
 
 
 def sniff_binary(data: bytes) -> str | None:
-    """What a binary file looks like ("a PDF", ...) or None for text."""
+    """What a binary file looks like ("a PDF", "a tar archive", ...) or None for text."""
     for magic, what in _MAGIC.items():
         if data.startswith(magic):
             return what
+    for (offset, magic), what in _MAGIC_AT.items():
+        if data[offset:offset + len(magic)] == magic:
+            return what
+    if _BZIP2.match(data):
+        return "bzip2 data"
     head = data[:8192]
-    if head.count(b"\x00") > len(head) // 10 and head[:2] not in (b"\xff\xfe", b"\xfe\xff"):
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16/32 with a BOM: NULs are expected
+        return None
+    if head.count(b"\x00") > len(head) // 10:
+        return "binary data"
+    if len(head) >= 64 and sum(head.count(c) for c in _CONTROL) > len(head) // 20:
         return "binary data"
     return None
 
 
 def read_bytes(path: Path, *, max_bytes: int) -> bytes:
-    """File contents, transparently gunzipped, refusing more than `max_bytes` (gzip bombs too)."""
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise InputError(f"file is {size:,} bytes, over the limit of {max_bytes:,} (max_bytes)")
+    """File contents, transparently gunzipped, refusing more than `max_bytes` (gzip bombs too).
+
+    Only regular files are opened: a named pipe would block forever, a device never ends.
+    """
+    st = os.stat(path)
+    if stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(str(path))
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(f"not a regular file ({_file_kind(st.st_mode)}); skipped")
+    if st.st_size > max_bytes:
+        raise InputError(f"file is {st.st_size:,} bytes, over the limit of {max_bytes:,} "
+                         "(max_bytes)")
     with path.open("rb") as fh:
         head = fh.read(2)
         fh.seek(0)
         stream = gzip.GzipFile(fileobj=fh) if head == b"\x1f\x8b" else fh
-        data = stream.read(max_bytes + 1)
+        data = _read_at_most(stream, max_bytes + 1)
     if len(data) > max_bytes:
-        raise InputError(f"decompressed size is over the limit of {max_bytes:,} bytes")
+        raise InputError(f"decompressed size is over the limit of {max_bytes:,} bytes "
+                         "(max_bytes; a gzip bomb?)")
     return data
+
+
+def _read_at_most(stream: io.BufferedIOBase | gzip.GzipFile, limit: int) -> bytes:
+    """Up to `limit` bytes in 1 MiB blocks (one read(limit) would allocate `limit` at once)."""
+    parts: list[bytes] = []
+    total = 0
+    while total < limit:
+        block = stream.read(min(1 << 20, limit - total))
+        if not block:
+            break
+        parts.append(block)
+        total += len(block)
+    return b"".join(parts)
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return kind
+    return "a special file"
 
 
 # ---------------------------------------------------------------- readers
@@ -181,9 +297,10 @@ def read_html(path: Path, source: str, max_bytes: int) -> Iterator[RawDoc | Erro
 def _from_html(doc: RawDoc) -> Iterator[RawDoc | ErrorRow]:
     import trafilatura  # imported here: only HTML inputs pay for it
 
-    res = trafilatura.bare_extraction(doc.raw_text, with_metadata=True, include_comments=False,
-                                      favor_recall=True, as_dict=True)
-    if not res or not (res.get("text") or "").strip():
+    found = trafilatura.bare_extraction(doc.raw_text, with_metadata=True,
+                                        include_comments=False, favor_recall=True, as_dict=True)
+    res: dict[str, Any] = found if isinstance(found, dict) else {}
+    if not (res.get("text") or "").strip():
         yield ErrorRow(doc.source, "ingest", "HTML page without an article body")
         return
     yield replace(doc, raw_text=res["text"], title=res.get("title") or None,
@@ -191,85 +308,172 @@ def _from_html(doc: RawDoc) -> Iterator[RawDoc | ErrorRow]:
                   published=res.get("date") or None, is_html=False)
 
 
+def _field(value: Any) -> str | None:
+    if value is None:
+        return None
+    return _storable(str(value)).replace("\x00", "").strip() or None
+
+
 def _export_record(rec: dict, source: str) -> RawDoc | ErrorRow:
-    keys = {k.lower().strip(): k for k in rec}
+    keys = {str(k).lower().strip(): k for k in rec}
     got = {f: next((rec[keys[a]] for a in aliases if a in keys), None)
            for f, aliases in EXPORT_FIELDS.items()}
-    if got["text"] is None:
+    text_keys = [a for a in EXPORT_FIELDS["text"] if a in keys]
+    if not text_keys:
+        found = ", ".join(sorted(_storable(str(k)) for k in rec)[:12]) or "none"
         return ErrorRow(source, "ingest", "record has no text column; expected one of "
-                        f"{list(EXPORT_FIELDS['text'])} (Media Cloud columns: "
-                        "id, url, title, publish_date, media_name, language, text)")
-    text = str(got["text"])
+                        f"{', '.join(EXPORT_FIELDS['text'])} (Media Cloud columns: "
+                        f"{MEDIA_CLOUD_COLUMNS}); found columns: {found}")
+    value = got["text"]
+    if isinstance(value, dict | list):
+        return ErrorRow(source, "ingest", f"the {text_keys[0]!r} field holds a JSON "
+                        f"{'object' if isinstance(value, dict) else 'array'}, not text")
+    text = "" if value is None else _storable(str(value)).replace("\x00", "")
     if not text.strip():
-        return ErrorRow(source, "ingest", "empty document (no text)")
-    blob = json.dumps(rec, sort_keys=True, ensure_ascii=False, default=str).encode()
-    clean = {k: (str(v).strip() or None) if v is not None else None for k, v in got.items()}
-    return RawDoc(source, _repair(text), digest(blob), url=clean["url"], outlet=clean["outlet"],
-                  title=clean["title"], published=clean["published"], language=clean["language"])
+        return ErrorRow(source, "ingest", f"empty document (the {text_keys[0]!r} field is empty)")
+    blob = json.dumps(rec, sort_keys=True, ensure_ascii=False, default=str)
+    clean = {k: _field(v) for k, v in got.items()}
+    return RawDoc(source, _repair(text), digest(blob.encode("utf-8", "surrogatepass")),
+                  url=clean["url"], outlet=clean["outlet"], title=clean["title"],
+                  published=clean["published"], language=clean["language"])
+
+
+def _whole_json(text: str) -> Any:
+    """The file parsed as one JSON value, or None when it is not one (JSON Lines, broken)."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
 
 
 @reader("jsonl", "ndjson", "json")
 def read_jsonl(path: Path, source: str, max_bytes: int) -> Iterator[RawDoc | ErrorRow]:
-    """JSON Lines export (one record per line); a JSON array file is accepted too."""
+    """JSON Lines export (one record per line); a JSON array, or one object in a .json, too.
+
+    Lines are split on "\\n" only (a record may hold U+2028 or form feeds); each bad line is an
+    error row with its line number and the good ones around it are kept.
+    """
     text, _ = decode(read_bytes(path, max_bytes=max_bytes))
-    if text.lstrip().startswith("["):
-        try:
-            records = json.loads(text)
-        except json.JSONDecodeError as exc:
-            yield ErrorRow(source, "ingest", f"invalid JSON: {exc.msg} at line {exc.lineno}")
-            return
-        for i, rec in enumerate(records, 1):
-            src = f"{source}#{i}"
-            yield (_export_record(rec, src) if isinstance(rec, dict)
-                   else ErrorRow(src, "ingest", "array item is not a JSON object"))
+    if not text.strip():
+        yield ErrorRow(source, "ingest", "empty export (no records)")
         return
-    for lineno, line in enumerate(text.splitlines(), 1):
+    if text.lstrip()[:1] in ("[", "{"):
+        whole = _whole_json(text)
+        if isinstance(whole, list):
+            if not whole:
+                yield ErrorRow(source, "ingest", "empty export (a JSON array without records)")
+            for i, rec in enumerate(whole, 1):
+                src = f"{source}#{i}"
+                yield (_export_record(rec, src) if isinstance(rec, dict)
+                       else ErrorRow(src, "ingest", "array item is not a JSON object"))
+            return
+        if isinstance(whole, dict) and format_of(path) == "json":
+            yield _export_record(whole, source)
+            return
+    n = 0
+    for lineno, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
+        n += 1
         src = f"{source}#L{lineno}"
         try:
             rec = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield ErrorRow(src, "ingest", f"malformed JSON line: {exc.msg}")
+            yield ErrorRow(src, "ingest", f"malformed JSON line: {exc.msg} (column {exc.colno})")
+            continue
+        except RecursionError:
+            yield ErrorRow(src, "ingest", "malformed JSON line: nested too deeply to read")
             continue
         yield (_export_record(rec, src) if isinstance(rec, dict)
                else ErrorRow(src, "ingest", "JSON line is not an object"))
+    if not n:
+        yield ErrorRow(source, "ingest", "empty export (no records)")
+
+
+def _unterminated(lines: list[str], delim: str) -> bool:
+    """True when `lines` (one record) end inside a quoted field that is never closed."""
+    try:
+        list(csv.reader(lines, delimiter=delim, strict=True))
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
+
+
+def _csv_records(lines: list[str], delim: str
+                 ) -> Iterator[tuple[int, list[str] | None, str | None]]:
+    """(first line number, fields or None, problem or None) for each CSV record.
+
+    A quote that is never closed would swallow every following line into one field; such a
+    record becomes a problem at its first line and reading resumes on the line after it.
+    """
+    start = 0
+    while start < len(lines):
+        rows = csv.reader(itertools.islice(lines, start, None), delimiter=delim)
+        done = 0
+        try:
+            for row in rows:
+                first, end = start + done, start + rows.line_num
+                if end == len(lines) and end - first > 1 and \
+                        _unterminated(lines[first:end], delim):
+                    yield first + 1, None, ("unterminated quoted field (a '\"' is never "
+                                            "closed); the lines after it are read as rows")
+                    start = first + 1
+                    break
+                yield first + 1, row, None
+                done = rows.line_num
+            else:
+                return
+        except csv.Error as exc:
+            yield start + done + 1, None, f"malformed CSV row: {exc}"
+            start = max(start + rows.line_num, start + done + 1)
 
 
 @reader("csv", "tsv")
 def read_csv(path: Path, source: str, max_bytes: int) -> Iterator[RawDoc | ErrorRow]:
-    """CSV/TSV export with a header row naming Media Cloud-style columns."""
+    """CSV/TSV export with a header row naming Media Cloud-style columns.
+
+    Each record's source is `file.csv#L<n>`, n the line the record starts on.
+    """
     text, _ = decode(read_bytes(path, max_bytes=max_bytes))
-    csv.field_size_limit(max_bytes)
+    if not text.strip():
+        yield ErrorRow(source, "ingest", "empty export (no header, no records)")
+        return
+    csv.field_size_limit(max(max_bytes, 131_072))
     delim = "\t" if path.name.lower().removesuffix(".gz").endswith(".tsv") else ","
-    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
-    try:
-        header = next(rows)
-    except (StopIteration, csv.Error):
-        yield ErrorRow(source, "ingest", "CSV file without a header row")
+    records = _csv_records(list(io.StringIO(text, newline="")), delim)
+    header: list[str] | None = None
+    for _, row, _problem in records:
+        if row is None or any(c.strip() for c in row):
+            header = row
+            break
+    if not header:
+        yield ErrorRow(source, "ingest", "CSV file without a readable header row; expected "
+                       f"columns {MEDIA_CLOUD_COLUMNS}")
         return
     names = {h.lower().strip() for h in header}
     if not names & set(EXPORT_FIELDS["text"]):
-        yield ErrorRow(source, "ingest", f"CSV has columns {header}; expected a text column "
+        shown = [_storable(h) for h in header[:12]]
+        yield ErrorRow(source, "ingest", f"CSV has columns {shown}; expected a text column "
                        f"({'/'.join(EXPORT_FIELDS['text'])}) beside id, url, title, "
                        "publish_date, media_name, language")
         return
-    while True:
-        try:
-            row = next(rows)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            yield ErrorRow(f"{source}#L{rows.line_num}", "ingest", f"malformed CSV row: {exc}")
+    n = 0
+    for lineno, row, problem in records:
+        src = f"{source}#L{lineno}"
+        if row is None:
+            n += 1
+            yield ErrorRow(src, "ingest", problem or "malformed CSV row")
             continue
-        src = f"{source}#L{rows.line_num}"
         if not any(c.strip() for c in row):
             continue
+        n += 1
         if len(row) != len(header):
             yield ErrorRow(src, "ingest",
                            f"CSV row has {len(row)} fields, the header has {len(header)}")
             continue
         yield _export_record(dict(zip(header, row, strict=True)), src)
+    if not n:
+        yield ErrorRow(source, "ingest", "empty export (a header row but no records)")
 
 
 def format_of(path: Path) -> str:
@@ -284,19 +488,27 @@ def expand(inputs: Iterable[str | os.PathLike]) -> list[tuple[Path, str]]:
     """(path, source) for every file under `inputs` (files, directories, globs), sorted.
 
     Hidden and `_`-prefixed names are skipped (`_truth.jsonl`, `.git`); symlink loops are not
-    followed twice; a path that matches nothing is an InputError.
+    followed twice; a folder that cannot be listed is returned too (`read` makes it an error
+    row); a path that matches nothing is an InputError. Sources show undecodable bytes of file
+    names as \\xNN.
     """
     found: dict[str, Path] = {}
+
+    def unlisted(err: OSError) -> None:
+        if err.filename:
+            fp = Path(os.fsdecode(err.filename))
+            found[fp.as_posix()] = fp
+
     for item in inputs:
         s = os.fspath(item)
         matches = sorted(glob.glob(s, recursive=True)) if glob.has_magic(s) else [s]
         if not matches or not all(os.path.lexists(m) for m in matches):
-            raise InputError(f"input not found: {s}")
+            raise InputError(f"input not found: {display_name(s)}")
         for m in matches:
             p = Path(m)
             if p.is_dir():
                 seen: set[str] = set()
-                for root, dirs, files in os.walk(p, followlinks=True):
+                for root, dirs, files in os.walk(p, followlinks=True, onerror=unlisted):
                     real = os.path.realpath(root)
                     if real in seen:
                         dirs[:] = []
@@ -309,17 +521,35 @@ def expand(inputs: Iterable[str | os.PathLike]) -> list[tuple[Path, str]]:
                             found[fp.as_posix()] = fp
             else:
                 found[p.as_posix()] = p
-    return [(found[k], k) for k in sorted(found)]
+    return [(found[k], display_name(k)) for k in sorted(found)]
 
 
 def read_manifest(path: str | os.PathLike, *, root: Path | None = None) -> dict[str, dict]:
-    """file name -> {url, outlet, published, title} from a manifest CSV; values win over text."""
+    """file name -> {url, outlet, published, title} from a manifest CSV; values win over text.
+
+    Names must be relative to the input folder: absolute paths and `..` are rejected.
+    """
     p = Path(path)
     if not p.is_file():
         raise InputError(f"manifest not found: {p}")
-    with p.open(newline="", encoding="utf-8-sig") as fh:
-        rows = list(csv.DictReader(fh))
-    if not rows or "file" not in rows[0]:
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"manifest {p} cannot be read: {exc.strerror}") from None
+    what = sniff_binary(raw)
+    if what:
+        raise InputError(f"manifest {p} is {what}, not a CSV file "
+                         f"(columns: {', '.join(MANIFEST_FIELDS)})")
+    text, _ = decode(raw)
+    try:
+        table = csv.DictReader(io.StringIO(text, newline=""))
+        if table.fieldnames:
+            table.fieldnames = [f.strip().lower() for f in table.fieldnames]
+        rows = list(table)
+        fields = table.fieldnames or []
+    except csv.Error as exc:
+        raise InputError(f"manifest {p} is not a readable CSV file: {exc}") from None
+    if "file" not in fields:
         raise InputError(f"manifest {p} needs a 'file' column "
                          f"(columns: {', '.join(MANIFEST_FIELDS)})")
     out: dict[str, dict] = {}
@@ -327,11 +557,10 @@ def read_manifest(path: str | os.PathLike, *, root: Path | None = None) -> dict[
         name = (row.get("file") or "").strip()
         if not name:
             continue
-        if os.path.isabs(name) or ".." in Path(name).parts:
+        if os.path.isabs(name) or ".." in Path(name.replace("\\", "/")).parts:
             raise InputError(f"manifest {p} names {name!r}, outside the input root; "
                              "use paths relative to the input folder")
-        out[Path(name).as_posix()] = {k: (row.get(k) or "").strip() or None
-                                      for k in MANIFEST_FIELDS[1:]}
+        out[Path(name).as_posix()] = {k: _field(row.get(k)) for k in MANIFEST_FIELDS[1:]}
     return out
 
 
@@ -343,19 +572,38 @@ def apply_manifest(doc: RawDoc, manifest: dict[str, dict], root_rel: str) -> Raw
     return replace(doc, **{k: v for k, v in entry.items() if v})
 
 
-def read(path: Path, source: str, *, max_bytes: int) -> Iterator[RawDoc | ErrorRow]:
-    """Every document in one input file, or error rows saying why not."""
+def _unlistable(path: Path) -> str:
     try:
-        fmt = format_of(path)
-        fn = READERS.get(fmt, read_text)
-        yield from fn(path, source, max_bytes)
+        os.listdir(path)
+    except OSError as exc:
+        return f"folder cannot be listed: {exc.strerror or exc}; its files were not read"
+    return "is a directory"
+
+
+def read(path: Path, source: str, *, max_bytes: int) -> Iterator[RawDoc | ErrorRow]:
+    """Every document in one input file, or error rows saying why not; never raises."""
+    def error(message: str) -> ErrorRow:
+        return ErrorRow(source, "ingest", _storable(message))
+
+    try:
+        if path.is_dir():  # a folder `expand` could not list
+            yield error(_unlistable(path))
+            return
+        fn = READERS.get(format_of(path), read_text)
+        for item in fn(path, source, max_bytes):
+            yield (item if isinstance(item, RawDoc)
+                   else replace(item, source=_storable(item.source), error=_storable(item.error)))
     except InputError as exc:
-        yield ErrorRow(source, "ingest", str(exc))
+        yield error(str(exc))
     except PermissionError:
-        yield ErrorRow(source, "ingest", "permission denied: file is not readable")
+        yield error("permission denied: file is not readable")
     except IsADirectoryError:
-        yield ErrorRow(source, "ingest", "is a directory")
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        yield ErrorRow(source, "ingest", f"cannot read file: {exc}")
+        yield error("is a directory")
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        yield error(f"corrupt or truncated gzip data: {exc}")
+    except OSError as exc:
+        yield error(f"cannot read file: {exc.strerror or exc}")
     except RecursionError:
-        yield ErrorRow(source, "ingest", "document too deeply nested to read")
+        yield error("document too deeply nested to read")
+    except Exception as exc:  # noqa: BLE001 - one bad file must not stop the run
+        yield error(f"unexpected {type(exc).__name__} while reading: {exc}"[:500])

@@ -54,9 +54,10 @@ ZW
 # States outside the UN and one disputed territory that ctkit reports like a country.
 OTHER_STATES = ("VA", "PS", "XK", "TW", "EH")
 USER_ASSIGNED = {"XK": "XKX"}  # Kosovo: user-assigned code, not in ISO 3166-1
-# States whose only demonym in a language is shared with a better-known state and listed there
-# (English "Dominican" is kept for the Dominican Republic only; see ctkit/data/README.md).
-NO_DEMONYM = frozenset({("DMA", "en")})
+# (state, language) pairs without a demonym, on purpose (ctkit/data/README.md): English
+# "Dominican" is kept for the Dominican Republic only; "Sahrawi" names a people living in
+# several states, not the territory, so Western Sahara has no demonym.
+NO_DEMONYM = frozenset({("DMA", "en"), ("ESH", "en"), ("ESH", "fr"), ("ESH", "ar")})
 
 
 @dataclass(frozen=True)
