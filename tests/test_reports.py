@@ -300,22 +300,22 @@ def test_record_escapes_html():
     assert "<script>" not in data["text/html"] and "&lt;script&gt;" in data["text/html"]
 
 
-def test_show_says_why_there_is_no_static_copy(tmp_path, monkeypatch):
+def test_show_says_why_there_is_no_static_copy(tmp_path, monkeypatch, capsys):
+    import IPython.display
     import plotly.graph_objects as go
-    from IPython.core.interactiveshell import InteractiveShell
-    from IPython.utils.capture import capture_output
 
     from ctkit import plots
 
     def no_kaleido(fig, path, **kw):
         raise RuntimeError("static export needs kaleido")
 
+    shown = []
     monkeypatch.setattr(plots, "save_static", no_kaleido)
-    InteractiveShell.instance()
-    with capture_output() as cap:
-        reports.show(go.Figure(), name="map", params={"static_dir": str(tmp_path / "figs")})
-    assert cap.outputs  # the figure is shown anyway
-    assert cap.stdout == "No static copy of map: static export needs kaleido\n"
+    monkeypatch.setattr(IPython.display, "display", lambda obj, **kw: shown.append(obj))
+    fig = go.Figure()
+    reports.show(fig, name="map", params={"static_dir": str(tmp_path / "figs")})
+    assert shown == [fig]  # the figure is shown anyway
+    assert capsys.readouterr().out == "No static copy of map: static export needs kaleido\n"
 
 
 def test_slim_notebook_drops_big_outputs_and_run_metadata():
