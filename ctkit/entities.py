@@ -145,7 +145,7 @@ def _pattern(text: str, start: int, end: int, iso3: str) -> EntityMention:
 
 # ---------------------------------------------------------------- persons
 
-_NAME_TOKEN = r"(?:[A-ZÀ-ÖØ-Þ][\w'’.-]+|[A-Z]\.|(?:de|da|del|van|von|ben|el|al|bin|ould|ibn)(?=\s))"
+_NAME_TOKEN = r"(?:[A-ZÀ-ÖØ-Þ][\w'’-]+|[A-Z]\.|(?:de|da|del|van|von|ben|el|al|bin|ould|ibn)(?=\s))"
 
 
 _LATIN_NAME = re.compile(rf"\.?\s+(?P<name>{_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{1,3}})")
@@ -208,6 +208,9 @@ def _cue_persons(text: str, countries: Sequence[Mention]) -> list[EntityMention]
     out: list[EntityMention] = []
     for s, name in found:
         words = name.split()
+        end = next((i for i, w in enumerate(words) if w.endswith(".") and len(w) > 2), None)
+        if end is not None:  # "Bourita. Youssef" : the name ends with the sentence
+            words = words[:end + 1]
         while words and (fold_key(words[-1].strip(".,")) in stop
                          or any(cs <= s + len(" ".join(words[:-1])) + 1 < ce
                                 for cs, ce in country_spans)):
@@ -250,6 +253,9 @@ def _model(language: str | None, use_ner: str, models: dict[str, str]):  # type:
                 raise RuntimeError(f"spaCy model {name!r} is not installed; install the `ner` "
                                    "extra (pip install 'ctkit[ner]') or set use_ner='no'") from exc
             _MODELS[name] = None
+    if _MODELS[name] is None and use_ner == "yes":
+        raise RuntimeError(f"spaCy model {name!r} is not installed; install the `ner` extra "
+                           "(pip install 'ctkit[ner]') or set use_ner='no'")
     return _MODELS[name]
 
 

@@ -40,6 +40,13 @@ class PRF:
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
 
+    def add_sets(self, gold: set, pred: set) -> bool:
+        """Count one article's predicted set against its gold set; True when they agree."""
+        self.tp += len(gold & pred)
+        self.fp += len(pred - gold)
+        self.fn += len(gold - pred)
+        return gold == pred
+
     def as_dict(self) -> dict[str, float]:
         return {"precision": round(self.precision, 4), "recall": round(self.recall, 4),
                 "f1": round(self.f1, 4), "tp": self.tp, "fp": self.fp, "fn": self.fn}
@@ -116,10 +123,7 @@ def _score_one(rec: dict, corpus: Corpus, arts: pd.DataFrame, fields: dict[str, 
     optional = set(rec.get("countries_optional") or [])
     pred = set(corpus.countries.loc[corpus.countries["article_id"] == aid, "iso3"]) - optional
     c = _prf(fields, "countries")
-    c.tp += len(gold & pred)
-    c.fp += len(pred - gold)
-    c.fn += len(gold - pred)
-    if gold != pred:
+    if not c.add_sets(gold, pred):
         c.errors.append(f"{name}: missed {sorted(gold - pred)} extra {sorted(pred - gold)}")
     # single values
     for f, pred_v, gold_v in (
@@ -155,10 +159,7 @@ def _score_one(rec: dict, corpus: Corpus, arts: pd.DataFrame, fields: dict[str, 
     pred_e = {(m, int(v)) for m, v in zip(eng["metric"], eng["value"], strict=True)}
     gold_e = {(m, int(v)) for m, v in (rec.get("engagement") or {}).items()}
     e = _prf(fields, "engagement")
-    e.tp += len(pred_e & gold_e)
-    e.fp += len(pred_e - gold_e)
-    e.fn += len(gold_e - pred_e)
-    if pred_e != gold_e:
+    if not e.add_sets(gold_e, pred_e):
         e.errors.append(f"{name}: engagement {sorted(pred_e)} != {sorted(gold_e)}")
     # events: sentence overlap, and type on matched sentences
     evs = corpus.events[corpus.events["article_id"] == aid].drop_duplicates("event_id")
