@@ -80,6 +80,13 @@ def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
+def cell(text: str, limit: int = 200) -> str:
+    """Text safe inside a markdown table cell: one line, pipes escaped, at most `limit` chars."""
+    text = " ".join(str(text).split())
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return text.replace("|", "\\|")
+
+
 def fmt(x: float | None) -> str:
     """A number for a table: about three significant digits, thousands separated; '–' for None."""
     if x is None:
@@ -111,6 +118,18 @@ def _git(*args: str) -> str:
         return ""
 
 
+def code_hash() -> str:
+    """A hash of the ctkit package's files: tells whether the code changed between runs."""
+    import hashlib
+
+    h = hashlib.blake2b(digest_size=8)
+    for f in sorted((ROOT / "ctkit").rglob("*")):
+        if f.is_file() and "__pycache__" not in f.parts:
+            h.update(str(f.relative_to(ROOT)).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
 def machine() -> dict:
     """Where and when the numbers were measured (CPU, cores, memory, versions, commit)."""
     cpu = ""
@@ -134,7 +153,7 @@ def machine() -> dict:
             "memory_bytes": mem, "python": platform.python_version(),
             "platform": platform.platform(), "versions": versions,
             "commit": _git("rev-parse", "--short", "HEAD"),
-            "ctkit_tree_modified": bool(dirty)}
+            "ctkit_tree_modified": bool(dirty), "ctkit_code_hash": code_hash()}
 
 
 def machine_line(m: dict) -> str:
@@ -142,7 +161,15 @@ def machine_line(m: dict) -> str:
     return (f"Measured {m['date'][:16].replace('T', ' ')} on {m['cpu'] or 'unknown CPU'}, "
             f"{m['cores']} cores, {m['memory_bytes'] / 2**30:.0f} GiB RAM, Python {m['python']}, "
             f"ctkit {m['versions'].get('ctkit', '?')} at commit {m['commit']}"
-            f"{' (ctkit/ with uncommitted changes)' if m['ctkit_tree_modified'] else ''}.")
+            f"{' (ctkit/ with uncommitted changes)' if m['ctkit_tree_modified'] else ''}."
+            + (" **ctkit's code changed while this ran (the tree is edited by others); the "
+               "numbers may mix versions.**" if m.get("code_changed_during_run") else ""))
+
+
+def finish(m: dict) -> dict:
+    """Mark `machine()`'s record when the package changed since it was taken; return it."""
+    m["code_changed_during_run"] = code_hash() != m["ctkit_code_hash"]
+    return m
 
 
 def pin_one_core() -> int:
@@ -153,6 +180,16 @@ def pin_one_core() -> int:
 
 
 # ---------------------------------------------------------------- generated corpora
+
+def _generator_hash() -> str:
+    """A hash of the sample generator's code and vocabulary (a cached corpus must match)."""
+    import hashlib
+
+    h = hashlib.blake2b(digest_size=8)
+    for f in (ROOT / "ctkit/sample.py", ROOT / "ctkit/data/sample_vocab.json"):
+        h.update(f.read_bytes() if f.exists() else b"")
+    return h.hexdigest()
+
 
 def _write_block(args: tuple[str, int, int, int, tuple[str, ...] | None]
                  ) -> list[tuple[str, str, int]]:
@@ -183,8 +220,12 @@ def corpus(n: int, *, seed: int = 0, langs: Sequence[str] | None = None, workers
     key = f"corpus-s{seed}-n{n}-{'-'.join(sorted(langs)) if langs else 'all'}"
     folder = TMP / key
     marker = folder / CORPUS_MARKER
+    gen = _generator_hash()
     if marker.exists():
-        return folder, [tuple(r) for r in json.loads(marker.read_text("utf-8"))["files"]]
+        info = json.loads(marker.read_text("utf-8"))
+        if info.get("generator") == gen:
+            return folder, [tuple(r) for r in info["files"]]
+        log(f"  corpus {key}: the sample generator changed; generating it again")
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
@@ -204,7 +245,8 @@ def corpus(n: int, *, seed: int = 0, langs: Sequence[str] | None = None, workers
     for name, _, _ in kept[n:]:
         (folder / name).unlink()
     kept = kept[:n]
-    marker.write_text(json.dumps({"n": n, "seed": seed, "langs": langs, "files": kept}), "utf-8")
+    marker.write_text(json.dumps({"n": n, "seed": seed, "langs": langs, "generator": gen,
+                                  "files": kept}), "utf-8")
     return folder, kept
 
 
@@ -254,12 +296,15 @@ class TreeSampler(threading.Thread):
         super().__init__(daemon=True)
         self.pid, self.interval = pid, interval
         self.peak_rss = self.peak_pss = self.peak_procs = self.samples = 0
+        self.peak_root = self.peak_child = 0  # RSS of the root process / of its largest child
         self._stop_event = threading.Event()
 
     def run(self) -> None:
         while not self._stop_event.is_set():
             pids = _tree(self.pid)
             mems = [_mem(p) for p in pids]
+            self.peak_root = max(self.peak_root, mems[0][0])
+            self.peak_child = max([self.peak_child] + [r for r, _ in mems[1:]])
             self.peak_rss = max(self.peak_rss, sum(r for r, _ in mems))
             self.peak_pss = max(self.peak_pss, sum(p for _, p in mems))
             self.peak_procs = max(self.peak_procs, len(pids))
@@ -285,6 +330,8 @@ class Run:
     tree_rss: int = 0                 # peak of the summed RSS of the process tree (sampled)
     tree_pss: int = 0                 # same with PSS (shared pages counted once)
     procs: int = 0
+    root_rss: int = 0                 # sampled peak RSS of the command's own process
+    child_rss: int = 0                # sampled peak RSS of its largest descendant
     extra: dict = field(default_factory=dict)
 
     def check(self) -> Run:
@@ -322,6 +369,7 @@ def run(cmd: Sequence[str], *, sample: bool = False, env: dict | None = None,
     if sampler:
         res.tree_rss = max(sampler.peak_rss, res.maxrss)
         res.tree_pss, res.procs = sampler.peak_pss, sampler.peak_procs
+        res.root_rss, res.child_rss = sampler.peak_root, sampler.peak_child
     return res
 
 

@@ -49,29 +49,34 @@ def one_size(n: int, rounds: int, seed: int, workers: int, work: Path) -> dict:
     order = [e for r in range(rounds) for e in (ENGINES if r % 2 == 0 else ENGINES[::-1])]
     runs: dict[str, list[dict]] = {e: [] for e in ENGINES}
     outs: dict[str, list[Path]] = {e: [] for e in ENGINES}
+    code: dict[Path, str] = {}  # output -> hash of ctkit's code when its run started
     for i, engine in enumerate(order):
         out = work / f"{engine}-{n}-{i}"
         C.log(f"{n:,} articles: run {i + 1}/{len(order)}, engine {engine}")
+        code[out] = C.code_hash()
         res = C.run([str(C.CTKIT), "parse", str(folder), "--out", str(out), "--engine", engine,
                      "--workers", str(workers)], sample=True)
         ok = res.returncode == 0
         runs[engine].append({"wall_s": res.seconds, "cpu_s": res.cpu_s, "ok": ok,
                              "returncode": res.returncode, "tree_rss": res.tree_rss,
                              "tree_pss": res.tree_pss, "max_process_rss": res.maxrss,
-                             "processes": res.procs, "stdout": res.stdout.strip()[-500:],
+                             "processes": res.procs, "code_hash": code[out],
+                             "stdout": res.stdout.strip()[-500:],
                              "stderr": "" if ok else res.stderr[-3000:]})
         C.log(f"  {res.seconds:.1f}s" + ("" if ok else f" FAILED rc={res.returncode}"))
         if ok:
             outs[engine].append(out)
         else:
             shutil.rmtree(out, ignore_errors=True)
-    checks = {}
-    if outs["process"] and outs["dask"]:
-        checks["dask vs process"] = compare(outs["process"][0], outs["dask"][0])
-    if len(outs["process"]) > 1:
-        checks["process vs process (rerun)"] = compare(outs["process"][0], outs["process"][1])
-    if len(outs["dask"]) > 1:
-        checks["dask vs dask (rerun)"] = compare(outs["dask"][0], outs["dask"][1])
+    checks, changed = {}, {}
+    pairs = {"dask vs process": ("process", 0, "dask", 0),
+             "process vs process (rerun)": ("process", 0, "process", 1),
+             "dask vs dask (rerun)": ("dask", 0, "dask", 1)}
+    for label, (e1, i1, e2, i2) in pairs.items():
+        if len(outs[e1]) > i1 and len(outs[e2]) > i2:
+            a, b = outs[e1][i1], outs[e2][i2]
+            checks[label] = compare(a, b)
+            changed[label] = code[a] != code[b]
     for paths in outs.values():
         for p in paths:
             shutil.rmtree(p, ignore_errors=True)
@@ -85,6 +90,7 @@ def one_size(n: int, rounds: int, seed: int, workers: int, work: Path) -> dict:
             "peak_tree_pss": max((r["tree_pss"] for r in good), default=None),
             "failures": len(rs) - len(good)}
     return {"articles": n, "order": order, "runs": runs, "summary": summary, "checks": checks,
+            "code_changed_between": changed,
             "identical": bool(checks.get("dask vs process")) and all(
                 v == "identical" for v in checks["dask vs process"].values())}
 
@@ -105,9 +111,12 @@ def markdown(res: dict, command: str) -> str:
                      C.mb(p["peak_tree_pss"]), C.mb(d["peak_tree_pss"]), same,
                      f"{p['failures']}/{d['failures']}"])
         for label, tables in s["checks"].items():
+            note = (" (ctkit's code changed between these two runs)"
+                    if s.get("code_changed_between", {}).get(label) else "")
             for table, msg in tables.items():
                 if msg != "identical":
-                    diffs.append(f"- {s['articles']:,} articles, {label}, `{table}`: {msg}")
+                    diffs.append(f"- {s['articles']:,} articles, {label}{note}, `{table}`: "
+                                 f"{C.cell(msg, 400)}")
     lines = [
         "## Dask engine vs process engine", "",
         f"`{command}` — {C.machine_line(res['machine'])} `ctkit parse DIR --out OUT --engine "
@@ -141,6 +150,7 @@ def main() -> None:
                    for n in sizes]
     command = ".venv/bin/python benchmarks/dask_engine.py" + (
         " --quick" if a.quick else " --full" if a.full else "")
+    C.finish(machine)
     res = {"machine": machine, "command": command, "workers": a.workers, "seed": a.seed,
            "rounds": a.rounds, "sizes": results}
     C.write_json(NAME, res)

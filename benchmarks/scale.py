@@ -48,6 +48,8 @@ def parse(n: int, seed: int, workers: int) -> dict:
             "cpu_s": res.cpu_s, "per_article_ms": 1000 * res.seconds / n,
             "articles_per_s": n / res.seconds, "tree_rss": res.tree_rss,
             "tree_pss": res.tree_pss, "max_process_rss": res.maxrss, "processes": res.procs,
+            "parent_rss": res.root_rss, "worker_rss": res.child_rss,
+            "cpu_ms_per_article": 1000 * res.cpu_s / n,
             "rows": rows, "stdout": res.stdout.strip(), "output": str(out),
             "output_bytes": sum(p.stat().st_size for p in out.iterdir())}
 
@@ -58,9 +60,11 @@ def markdown(res: dict, command: str) -> str:
     base = runs[0]
     rows = [[f"{r['articles']:,}", f"{r['input_bytes'] / 1e9:.2f} GB", C.fmt(r["wall_s"]),
              f"{r['per_article_ms']:.2f}", f"{r['per_article_ms'] / base['per_article_ms']:.2f}",
+             f"{r['cpu_ms_per_article']:.2f}",
+             f"{r['cpu_ms_per_article'] / base['cpu_ms_per_article']:.2f}",
              C.fmt(r["articles_per_s"]), C.mb(r["tree_rss"]), C.mb(r["tree_pss"]),
-             C.mb(r["max_process_rss"]), r["processes"], f"{r['rows']['articles']:,}",
-             f"{r['output_bytes'] / 1e6:,.0f} MB"] for r in runs]
+             C.mb(r.get("parent_rss")), C.mb(r.get("worker_rss")), r["processes"],
+             f"{r['rows']['articles']:,}", f"{r['output_bytes'] / 1e6:,.0f} MB"] for r in runs]
     big = max(runs, key=lambda r: r["articles"])
     one_m = next((r for r in runs if r["articles"] >= 1_000_000), None)
     if one_m:
@@ -79,12 +83,15 @@ def markdown(res: dict, command: str) -> str:
         f"(seed {res['seed']}, all its languages: EN/FR with Arabic chrome, and AR), one run "
         "per size. Memory is sampled every 0.25 s over the whole process tree (CLI parent + "
         "pool workers): summed RSS counts pages shared by the forked workers once per process "
-        "(an upper bound), PSS splits them; 'largest process' is the kernel's peak RSS of the "
-        "biggest single process. Time per article relative to the smallest size shows "
-        "linearity (1.00 = linear).", "",
-        C.table(["articles", "input", "wall s", "ms/article", "× first", "articles/s",
-                 "peak tree RSS", "peak tree PSS", "largest process", "procs",
-                 "articles rows", "tables on disk"], rows), "",
+        "(an upper bound), PSS splits them; parent and largest worker are the sampled peaks "
+        "of the CLI process and of its biggest child. Time per article relative to the "
+        "smallest size shows linearity (1.00 = linear); CPU time (user + system of the whole "
+        "tree) is the steadier measure on this shared machine, where wall time depends on "
+        "what else runs.", "",
+        C.table(["articles", "input", "wall s", "wall ms/article", "× first",
+                 "CPU ms/article", "× first", "articles/s", "peak tree RSS", "peak tree PSS",
+                 "parent RSS", "largest worker RSS", "procs", "articles rows",
+                 "tables on disk"], rows), "",
         t_line + f" Peak tree RSS {peak / 1e6:,.0f} MB (target < 2 GB: "
         f"{'met' if peak < TARGET_RSS else '**not met**'}).",
     ])
@@ -107,6 +114,7 @@ def main() -> None:
     command = ".venv/bin/python benchmarks/scale.py" + (
         f" --sizes {a.sizes}" if a.sizes else " --quick" if a.quick else
         " --full" if a.full else "")
+    C.finish(machine)
     res = {"machine": machine, "command": command, "workers": a.workers, "seed": a.seed,
            "runs": runs, "outputs": {str(r["articles"]): r["output"] for r in runs},
            "targets": {"1M_wall_s": TARGET_1M_S, "peak_rss": TARGET_RSS}}

@@ -325,6 +325,7 @@ def main() -> None:
     command = ".venv/bin/python benchmarks/throughput.py" + (" --quick" if a.quick else
                                                              f" --n {n}" if n != 10_000 else "")
     res["command"] = command
+    C.finish(res["machine"])
     C.write_json(NAME, res)
     C.write_section(NAME, markdown(res, command))
     ra = res["ratios"]
