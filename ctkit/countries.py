@@ -28,7 +28,6 @@ _LANGUAGE_BEFORE = re.compile(r"(\bin|\binto|\ben|\bparle|\bspeak|\bspeaks|ال�
                               re.IGNORECASE)
 _AR_CONTEXT = frozenset("في إلى الى من مع عن نحو عبر تجاه داخل حدود بحدود دولة جمهورية حكومة "
                         "شمال جنوب شرق غرب وسط بين و ، سلطات رئيس سفير سفارة جيش".split())
-_TOKEN = re.compile(r"\w[\w'.-]*")
 
 
 @dataclass(frozen=True)
@@ -126,7 +125,7 @@ def find_countries(text: str, *, gazetteer: Gazetteer | None = None, focal: str 
             if other and isinstance(other[0], tuple) and other[0][0] == "anaphor":
                 pending.append((hit, other[0]))
             continue
-        c = _choose(countries, hit, text, cities=[o for o in other if isinstance(o, tuple)
+        c = _choose(countries, hit, hits, cities=[o for o in other if isinstance(o, tuple)
                                                  and o[0] == "city"])
         if c is None or not _keep(c, hit, text):
             continue
@@ -139,16 +138,19 @@ def find_countries(text: str, *, gazetteer: Gazetteer | None = None, focal: str 
                     max(bisect.bisect_right(starts, m.start) - 1, 0)) for m in out]
 
 
-def _choose(countries: list[_Country], hit: Hit, text: str, *, cities: list) -> _Country | None:
+def _choose(countries: list[_Country], hit: Hit, hits: list[Hit], *,
+            cities: list) -> _Country | None:
     """The country a name stands for; None when it is a city of a country named nearby."""
     if cities and "\u0651" in hit.surface and not any("\u0651" in e.surface for e in hit.entries
                                                      if isinstance(e.payload, _Country)):
         return None  # vocalised as the city: عمّان (Amman), not عُمان (Oman)
-    if cities:
-        window = text[max(0, hit.start - 200):hit.end + 200]
-        for _, iso3 in cities:
-            if iso3 not in {c.iso3 for c in countries} and _names_country(window, iso3):
-                return None
+    own = {c.iso3 for c in countries}
+    for _, iso3 in cities:
+        if iso3 not in own and any(
+                isinstance(e.payload, _Country) and e.payload.iso3 == iso3
+                for h in hits if h is not hit and abs(h.start - hit.start) <= 200
+                for e in h.entries):
+            return None  # "Amman" next to "Jordan": the city
     return countries[0]
 
 
@@ -158,21 +160,6 @@ def _country_keys() -> dict[str, frozenset[str]]:
     for r in data_rows("countries.tsv"):
         keys.setdefault(r["iso3"], set()).add(fold_key(r["name"]))
     return {k: frozenset(v) for k, v in keys.items()}
-
-
-def _names_country(window: str, iso3: str) -> bool:
-    return any(m.iso3 == iso3 for m in _plain(window))
-
-
-def _plain(text: str) -> list[Mention]:
-    gaz = default_gazetteer()
-    out = []
-    for h in gaz.find(text):
-        for e in h.entries:
-            if isinstance(e.payload, _Country):
-                out.append(Mention(e.payload.iso3, "", h.surface, h.start, h.end, "", "", 0))
-                break
-    return out
 
 
 def _prev_token(text: str, start: int) -> tuple[str, str]:
