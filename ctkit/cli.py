@@ -95,21 +95,24 @@ def _cmd_report(a: argparse.Namespace) -> int:
 def _cmd_demo(a: argparse.Namespace) -> int:
     from .corpus import load
     from .options import Options
-    from .pipeline import parse_to
+    from .pipeline import parse_to, up_to_date
     from .sample import write_sample
 
     root = Path(a.root)
     raw, processed = root / "data/raw/sample", root / "data/processed/sample"
     if not (raw / "_truth.jsonl").exists():
         write_sample(raw, n=300, seed=0)
-    parse_to(processed, [str(raw)], options=Options(), progress=sys.stderr.isatty())
+    if up_to_date(processed, [str(raw)], options=Options()):
+        print(f"tables in {processed} are up to date (same inputs, same ctkit); not reparsed")
+    else:
+        parse_to(processed, [str(raw)], options=Options(), progress=sys.stderr.isatty())
     corpus = load(processed)
     print(corpus.summary())
     print(f"inputs:  {raw}\ntables:  {processed}")
     if not a.no_report:
         from .reports import run_reports
 
-        index = run_reports(processed, out=root / "reports")
+        index = run_reports(processed, out=root / "reports", force=False)
         print(f"reports: {index}")
     return 0
 

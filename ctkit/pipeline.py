@@ -470,7 +470,8 @@ def parse_to(out: str | os.PathLike, inputs: str | os.PathLike | Sequence[str | 
     items = [inputs] if isinstance(inputs, str | os.PathLike) else list(inputs)
     previous = Previous(out) if incremental and Previous.exists(out) else None
     meta = {"focal": opts.focal, "engine": opts.engine, "inputs": [str(i) for i in items],
-            "incremental": previous is not None}
+            "incremental": previous is not None, "code": code_fingerprint(),
+            "options": {k: v for k, v in vars(opts).items() if k not in ("engine", "workers")}}
     digests: list[tuple[str, str]] = []
     with TableWriter(Path(out), meta=meta) as writer:
         for part in stream(items, options=opts, manifest=manifest, scheduler=scheduler,
@@ -479,3 +480,37 @@ def parse_to(out: str | os.PathLike, inputs: str | os.PathLike | Sequence[str | 
         writer.meta["seconds"] = round(time.time() - started, 3)
         writer.extra(Previous.FILES, pd.DataFrame(digests, columns=["source", "digest"]))
     return dict(writer.rows)
+
+
+def code_fingerprint() -> str:
+    """Hash of ctkit's modules and data files: tables made by other code are not reused."""
+    root = Path(__file__).parent
+    h = hashlib.blake2b(digest_size=8)
+    for p in sorted([*root.glob("*.py"), *(root / "data").iterdir()]):
+        if p.is_file():
+            h.update(p.name.encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def up_to_date(out: str | os.PathLike, inputs: str | os.PathLike | Sequence[str | os.PathLike],
+               *, options: Options | None = None) -> bool:
+    """True when `out` holds tables this code made from exactly these input files."""
+    import json
+
+    from .corpus import MANIFEST
+
+    opts = options or Options()
+    root = Path(out)
+    try:
+        made = json.loads((root / MANIFEST).read_text("utf-8"))
+        files = pd.read_parquet(root / Previous.FILES)
+    except (OSError, ValueError):
+        return False
+    want = {k: v for k, v in vars(opts).items() if k not in ("engine", "workers")}
+    if made.get("code") != code_fingerprint() or made.get("options") != want:
+        return False
+    current, _, _ = plan(inputs)
+    if [s for _, s in current] != list(files["source"]):
+        return False
+    return all(file_digest(p) == d for (p, _), d in zip(current, files["digest"], strict=True))

@@ -898,7 +898,7 @@ def run_reports(data_dir: str | Path, *, out: str | Path = "reports",
                 notebook_dir: str | Path | None = None, run: str | None = None,
                 path_template: str = PATH_TEMPLATE, show_code: bool = False,
                 static: bool | None = None, timeout: int = 1800,
-                quiet: bool = False) -> Path:
+                quiet: bool = False, force: bool = True) -> Path:
     """Run the report notebooks on a parsed corpus; return the path of ``<out>/index.html``.
 
     `params` maps names to values, typed or as command-line strings (converted to the type
@@ -908,6 +908,8 @@ def run_reports(data_dir: str | Path, *, out: str | Path = "reports",
     True exports PNG/SVG figures (error when impossible), None does so when kaleido and a
     Chrome are available and says why not otherwise, False never. Notebooks that fail are
     still written (with the error in place); a RuntimeError names them at the end.
+    `force=False` keeps a report whose manifest shows the same notebook, parameters, input
+    tables, gazetteers and ctkit version (what `ctkit demo` does on a second run).
     """
     data = Path(data_dir).expanduser().resolve()
     if not (data / "articles.parquet").exists():
@@ -940,6 +942,11 @@ def run_reports(data_dir: str | Path, *, out: str | Path = "reports",
                 run_params["data_dir"] = str(data)
             if "static_dir" in info.parameters and static is not False and not problem:
                 run_params["static_dir"] = str(ipynb.parent / "figures")
+            if not force and _still_current(manifest_path, page, info, run_params, common):
+                if not quiet:
+                    print(f"ctkit report: {info.name} is up to date (same notebook, parameters, "
+                          "tables and ctkit); kept", file=sys.stderr)
+                continue
             started, t0 = _now(), time.monotonic()
             if not quiet:
                 print(f"ctkit report: running {info.name} ...", file=sys.stderr)
@@ -974,6 +981,20 @@ def run_reports(data_dir: str | Path, *, out: str | Path = "reports",
         raise RuntimeError(f"{len(failures)} of {len(infos)} notebooks failed: "
                            f"{'; '.join(failures)}; see {index}")
     return index
+
+
+def _still_current(manifest_path: Path, page: Path, info: NotebookInfo,
+                   run_params: Mapping[str, Any], common: Mapping[str, Any]) -> bool:
+    """True when the report on disk was made from the same notebook, parameters and inputs."""
+    try:
+        old = json.loads(manifest_path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (page.exists() and old.get("status") == "ok"
+            and old.get("source", {}).get("sha256") == _sha256(info.path)
+            and old.get("parameters", {}).get("effective") == _jsonable(_effective(info,
+                                                                                  run_params))
+            and all(old.get(k) == _jsonable(v) for k, v in common.items()))
 
 
 def _effective(info: NotebookInfo, run_params: Mapping[str, Any]) -> dict[str, Any]:

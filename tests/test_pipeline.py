@@ -97,3 +97,16 @@ def test_incremental_run_parses_only_new_files_and_equals_a_full_run(mixed_input
     a, b = ctkit.load(out, text=True), ctkit.load(full, text=True)
     for name in a.tables():
         pd.testing.assert_frame_equal(a.tables()[name], b.tables()[name])
+
+
+def test_up_to_date_only_for_the_same_inputs_and_code(mixed_inputs, tmp_path):
+    from ctkit import pipeline
+
+    out = tmp_path / "out"
+    opts = ctkit.Options(engine="local")
+    assert not pipeline.up_to_date(out, mixed_inputs, options=opts)
+    pipeline.parse_to(out, mixed_inputs, options=opts)
+    assert pipeline.up_to_date(out, mixed_inputs, options=opts)
+    assert not pipeline.up_to_date(out, mixed_inputs, options=opts.with_(focal="ESP"))
+    (mixed_inputs / "001_en.txt").write_text("Changed\n", "utf-8")
+    assert not pipeline.up_to_date(out, mixed_inputs, options=opts)

@@ -476,3 +476,16 @@ def test_report_draws_offline_in_chromium(report_run):
             figs = _browser.drawn(page)
             assert len(figs) == 2 and all(f["traces"] > 0 and f["points"] > 0 for f in figs)
             assert log.errors == [] and log.blocked == []
+
+
+def test_an_unchanged_report_is_kept_unless_forced(report_run, corpus_dir, capsys):
+    manifest = report_run["run"] / "partner_map.manifest.json"
+    before = manifest.read_text("utf-8")
+    params = {"focal": "ESP", "start": "2022-06-01", "freq": "Q", "min_mentions": "2"}
+    reports.run_reports(corpus_dir, out=report_run["out"], params=params,
+                        notebooks=["partner_map"], force=False)
+    assert "partner_map is up to date" in capsys.readouterr().err
+    assert manifest.read_text("utf-8") == before
+    reports.run_reports(corpus_dir, out=report_run["out"], params={**params, "freq": "M"},
+                        notebooks=["partner_map"], force=False, quiet=True)
+    assert "up to date" not in capsys.readouterr().err  # other parameters: a new run
