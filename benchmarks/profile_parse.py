@@ -72,6 +72,23 @@ def by_module(stats: pstats.Stats, total: float) -> list[dict]:
     return sorted(out, key=lambda r: r["tottime"], reverse=True)[:TOP]
 
 
+def callees(stats: pstats.Stats, parent: str, total: float) -> list[dict]:
+    """Direct callees of the ctkit/pipeline.py function `parent`, with the time spent in them
+    from that caller: how a stage's time splits among the steps it calls."""
+    table = stats.stats  # type: ignore[attr-defined]
+    keys = [k for k in table if k[2] == parent and k[0].endswith("ctkit/pipeline.py")]
+    if not keys:
+        return []
+    own = table[keys[0]]
+    out = [{"function": "(its own code)", "ncalls": own[1], "cumtime": own[2],
+            "share": own[2] / total}]
+    for k, (*_, callers) in table.items():
+        if keys[0] in callers:
+            _, nc, _, ct = callers[keys[0]]
+            out.append({"function": label(k), "ncalls": nc, "cumtime": ct, "share": ct / total})
+    return sorted(out, key=lambda r: r["cumtime"], reverse=True)
+
+
 def measure(n: int, seed: int) -> dict:
     """Profile one parse, then time an unprofiled CLI parse of the same files."""
     machine = C.machine()
@@ -104,7 +121,8 @@ def measure(n: int, seed: int) -> dict:
             "rows": counts, "profiled_s": profiled, "profile_total_tt": total,
             "unprofiled_cli_s": plain.seconds, "unprofiled_cli_cpu_s": plain.cpu_s,
             "cumulative": rows(stats, 3, total), "internal": rows(stats, 2, total),
-            "modules": by_module(stats, total)}
+            "modules": by_module(stats, total),
+            "stages": {p: callees(stats, p, total) for p in ("run_chunk", "extract")}}
 
 
 def markdown(res: dict, command: str) -> str:
@@ -128,6 +146,11 @@ def markdown(res: dict, command: str) -> str:
         f"CLI (start-up included) {res['unprofiled_cli_s']:.1f} s wall, "
         f"{res['unprofiled_cli_cpu_s']:.1f} s CPU. Shares are of the profiled call's cumulative "
         f"time ({res['profile_total_tt']:.1f} s).", "",
+        *[line for parent, items in res.get("stages", {}).items() if items for line in (
+            f"### Inside `{parent}`: its direct callees", "",
+            C.table(["called from " + parent, "calls", "cumulative s", "share of the parse"],
+                    [[f"`{r['function']}`", f"{r['ncalls']:,}", f"{r['cumtime']:.2f}",
+                      f"{r['share']:.1%}"] for r in items[:12] if r["share"] >= 0.002]), "")],
         "### Internal time per module", "",
         C.table(["module", "internal s", "share", "calls"],
                 [[f"`{m['module']}`", f"{m['tottime']:.2f}", f"{m['share']:.1%}",
