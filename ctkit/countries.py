@@ -200,8 +200,12 @@ def _keep(c: _Country, hit: Hit, text: str) -> bool:
 
 
 def _is_country_word(word: str) -> bool:
-    key = fold_key(word)
-    return any(key in keys for keys in _country_keys().values())
+    return fold_key(word) in _all_country_keys()
+
+
+@cache
+def _all_country_keys() -> frozenset[str]:
+    return frozenset().union(*_country_keys().values())
 
 
 def _is_arabic(s: str) -> bool:

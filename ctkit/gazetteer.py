@@ -16,7 +16,7 @@ from typing import Any
 
 import ahocorasick
 
-from .text import ARABIC_LETTER, fold, fold_key, span
+from .text import ARABIC_LETTER, fold, fold_key
 
 CLITICS = frozenset({"", "و", "ف", "ب", "ل", "ك", "وب", "ول", "فب", "فل", "وك", "فك", "وال"})
 
@@ -47,52 +47,111 @@ class Hit:
 
 
 class Gazetteer:
-    """An automaton over name variants; build once per process, then call `find`."""
+    """An automaton over name variants; build once per process, then call `find`.
+
+    Gazetteers that run over the same texts can share one pass (`share_pass`): one automaton
+    holds all their names and each text is scanned once for all of them.
+    """
 
     def __init__(self, entries: Iterable[Entry]) -> None:
-        self._auto = ahocorasick.Automaton()
         grouped: dict[str, list[Entry]] = {}
         for e in entries:
             if e.key:
                 grouped.setdefault(e.key, []).append(e)
                 if e.key.startswith("ال") and len(e.key) > 3:  # ل + ال -> لل
                     grouped.setdefault("لل" + e.key[2:], []).append(e)
-        for key, es in grouped.items():
-            self._auto.add_word(key, (len(key), tuple(es)))
+        self.keys = {k: tuple(es) for k, es in grouped.items()}
         self.size = len(grouped)
-        if grouped:
-            self._auto.make_automaton()
+        self._pass = _Pass((self,))
+        self._slot = 0
 
     def find(self, text: str) -> list[Hit]:
         """Non-overlapping hits in `text`, leftmost-longest, offsets into `text`."""
         if not self.size:
             return []
+        return list(self._pass.scan(text)[self._slot])
+
+
+def share_pass(*gazetteers: Gazetteer) -> None:
+    """Let `gazetteers` find their names in one automaton pass per text.
+
+    Each text is scanned once for all of them and the hits of the last text scanned are kept,
+    so the stages of one document, which all read the same body, pay for one scan. Results do
+    not change: every gazetteer still sees only its own names.
+    """
+    shared = _Pass(gazetteers)
+    for slot, g in enumerate(gazetteers):
+        g._pass, g._slot = shared, slot
+
+
+class _Pass:
+    """One Aho-Corasick automaton over the names of one or more gazetteers."""
+
+    def __init__(self, members: tuple[Gazetteer, ...]) -> None:
+        self.members = len(members)
+        merged: dict[str, list[tuple[int, tuple[Entry, ...], bool]]] = {}
+        for slot, g in enumerate(members):
+            for key, es in g.keys.items():
+                merged.setdefault(key, []).append((slot, es, any(e.case != "any" for e in es)))
+        self._auto = ahocorasick.Automaton()
+        for key, per_member in merged.items():
+            self._auto.add_word(key, (len(key), tuple(per_member)))
+        if merged:
+            self._auto.make_automaton()
+        self._last: tuple[str, list[list[Hit]]] | None = None
+
+    def scan(self, text: str) -> list[list[Hit]]:
+        """Each member's hits in `text` (the last text's result is reused)."""
+        last = self._last  # one read: the pair stays consistent if threads share the pass
+        if last is not None and last[0] is text:
+            return last[1]
+        result = self._scan(text)
+        self._last = (text, result)
+        return result
+
+    def _scan(self, text: str) -> list[list[Hit]]:
+        cands: list[list[tuple[int, int, tuple[Entry, ...]]]] = [[] for _ in range(self.members)]
+        if not len(self._auto):
+            return [[] for _ in cands]
         norm, index = fold(text)
-        cands: list[tuple[int, int, tuple[Entry, ...]]] = []
-        for end_i, (length, entries) in self._auto.iter(norm):
-            s, e = end_i - length + 1, end_i + 1
-            if not _bounded(norm, s, e):
+        n = len(norm)
+        # hot loop (every raw hit of every document): the common rejections are inlined
+        for end_i, (length, per_member) in self._auto.iter(norm):
+            e = end_i + 1
+            if e < n and norm[e].isalnum():
+                continue  # "Oman" in "Omani...": the word goes on
+            s = e - length
+            if s and norm[s - 1].isalnum() and not _after_clitic(norm, s):
                 continue
-            os_, oe = span(index, s, e)
-            surface = text[os_:oe]
-            ok = tuple(entry for entry in entries if _cased(entry, surface))
-            if ok:
-                cands.append((os_, oe, ok))
-        out: list[Hit] = []
-        last_end = -1
-        for s, e, ok in sorted(cands, key=lambda c: (c[0], -(c[1] - c[0]))):
-            if s >= last_end:  # leftmost-longest, non-overlapping
-                out.append(Hit(s, e, text[s:e], ok))
-                last_end = e
-        return out
+            if index is None:
+                os_, oe = s, e
+            else:
+                os_, oe = index[s], index[e - 1] + 1
+            for slot, entries, cased in per_member:
+                if cased:
+                    surface = text[os_:oe]
+                    entries = tuple(entry for entry in entries if _cased(entry, surface))
+                    if not entries:
+                        continue
+                cands[slot].append((os_, oe, entries))
+        return [_leftmost_longest(text, c) for c in cands]
 
 
-def _bounded(norm: str, s: int, e: int) -> bool:
-    """True when norm[s:e] is a whole word (Arabic: possibly behind clitics)."""
-    if e < len(norm) and norm[e].isalnum():
-        return False
-    if s == 0 or not norm[s - 1].isalnum():
-        return True
+def _leftmost_longest(text: str, cands: list[tuple[int, int, tuple[Entry, ...]]]) -> list[Hit]:
+    """Non-overlapping hits: of the candidates starting first, the longest."""
+    if len(cands) > 1:  # Aho-Corasick reports by end offset
+        cands.sort(key=lambda c: (c[0], -c[1]))
+    out: list[Hit] = []
+    last_end = -1
+    for s, e, ok in cands:
+        if s >= last_end:
+            out.append(Hit(s, e, text[s:e], ok))
+            last_end = e
+    return out
+
+
+def _after_clitic(norm: str, s: int) -> bool:
+    """True when the letters glued before norm[s] are Arabic clitics (و ب ل ...) of a name."""
     if not ARABIC_LETTER.match(norm[s - 1]):
         return False
     i = s

@@ -16,6 +16,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -25,8 +26,9 @@ from .clean import clean
 from .corpus import Corpus, TableWriter
 from .countries import default_gazetteer, find_countries
 from .engagement import find_engagement
-from .entities import find_orgs, find_persons, org_gazetteer
+from .entities import cue_gazetteer, find_orgs, find_persons, head_gazetteer, org_gazetteer
 from .events import find_events, trigger_gazetteer
+from .gazetteer import share_pass
 from .ingest import ErrorRow, InputError, RawDoc, apply_manifest, expand, read, read_manifest
 from .meta import find_meta
 from .options import Options
@@ -55,6 +57,7 @@ def extract(doc: RawDoc, *, options: Options, article_id: str | None = None
             ) -> dict[str, list[dict]]:
     """Rows of every table for one document (`article_id` defaults to its content hash)."""
     aid = article_id or doc.digest
+    _one_pass()
     # an export record's text is the article itself: no page header around it to drop
     cleaned = clean(doc.raw_text, max_line_chars=options.max_line_chars,
                     keep_header="#" in doc.source)
@@ -217,11 +220,16 @@ def fingerprint(text: str, *, min_words: int) -> Fingerprint:
 
 # ---------------------------------------------------------------- engines
 
+@cache
+def _one_pass() -> None:
+    """The stages' name lists all read the same body: match them in one automaton pass."""
+    share_pass(default_gazetteer(), org_gazetteer(), head_gazetteer(), cue_gazetteer(),
+               trigger_gazetteer())
+
+
 def _warm() -> None:
     """Build the gazetteers once in the parent, so forked workers share them."""
-    default_gazetteer()
-    org_gazetteer()
-    trigger_gazetteer()
+    _one_pass()
 
 
 def _chunks(files: Sequence[tuple[Path, str]], *, size: int, manifest: dict[str, dict],
