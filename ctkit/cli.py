@@ -23,7 +23,8 @@ def _parser() -> argparse.ArgumentParser:
 
     pa = sub.add_parser("parse", help="parse scraped articles into tables")
     pa.add_argument("inputs", nargs="+",
-                    help="files, folders or globs (.txt .html .jsonl .csv, .gz)")
+                    help="files, folders or globs (.txt .html .jsonl .csv, .gz); fsspec URLs "
+                    "too (s3://bucket/news/, with the dask extra and the store's package)")
     pa.add_argument("--out", required=True, help="output folder for the parquet tables")
     pa.add_argument("--focal", default=None, help="ISO3 of the study's country (default MAR)")
     pa.add_argument("--manifest", default=None, help="CSV: file,url,outlet,published,title")
@@ -57,12 +58,13 @@ def _parser() -> argparse.ArgumentParser:
 def _cmd_parse(a: argparse.Namespace) -> int:
     from .corpus import load
     from .options import Options
+    from .ingest import is_url
     from .pipeline import parse_to
 
     opts = Options().with_(focal=a.focal, engine=a.engine, workers=a.workers,
                            max_bytes=a.max_bytes, use_ner=a.ner)
     for item in a.inputs:
-        if not any(c in item for c in "*?[") and not Path(item).exists():
+        if not any(c in item for c in "*?[") and not is_url(item) and not Path(item).exists():
             print(f"ctkit: error: input not found: {item}", file=sys.stderr)
             return 2
     t0 = time.time()

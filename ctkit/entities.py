@@ -211,9 +211,11 @@ def _cue_persons(text: str, countries: Sequence[Mention]) -> list[EntityMention]
         end = next((i for i, w in enumerate(words) if w.endswith(".") and len(w) > 2), None)
         if end is not None:  # "Bourita. Youssef" : the name ends with the sentence
             words = words[:end + 1]
-        while words and (fold_key(words[-1].strip(".,")) in stop
-                         or any(cs <= s + len(" ".join(words[:-1])) + 1 < ce
-                                for cs, ce in country_spans)):
+        while words:
+            last = s + len(" ".join(words[:-1])) + 1  # where the last word starts
+            if fold_key(words[-1].strip(".,")) not in stop and not any(
+                    cs <= last < ce for cs, ce in country_spans):
+                break
             words.pop()
         while words and fold_key(words[0].strip(".,")) in stop:
             s += len(words[0]) + 1

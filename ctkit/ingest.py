@@ -198,16 +198,21 @@ def sniff_binary(data: bytes) -> str | None:
         return None
     if head.count(b"\x00") > len(head) // 10:
         return "binary data"
-    if len(head) >= 64 and sum(head.count(c) for c in _CONTROL) > len(head) // 20:
+    controls = len(head) - len(head.translate(None, _CONTROL))  # one C pass, not one per byte
+    if len(head) >= 64 and controls > len(head) // 20:
         return "binary data"
     return None
 
 
-def read_bytes(path: Path, *, max_bytes: int) -> bytes:
+def read_bytes(path: Location, *, max_bytes: int) -> bytes:
     """File contents, transparently gunzipped, refusing more than `max_bytes` (gzip bombs too).
 
     Only regular files are opened: a named pipe would block forever, a device never ends.
+    `path` may be an fsspec URL (`is_url`): read through fsspec, with the same limits.
     """
+    if isinstance(path, str):
+        with _fsspec().open(path, "rb") as fh:
+            return _bounded_read(fh, max_bytes)
     st = os.stat(path)
     if stat.S_ISDIR(st.st_mode):
         raise IsADirectoryError(str(path))
@@ -217,10 +222,15 @@ def read_bytes(path: Path, *, max_bytes: int) -> bytes:
         raise InputError(f"file is {st.st_size:,} bytes, over the limit of {max_bytes:,} "
                          "(max_bytes)")
     with path.open("rb") as fh:
-        head = fh.read(2)
-        fh.seek(0)
-        stream = gzip.GzipFile(fileobj=fh) if head == b"\x1f\x8b" else fh
-        data = _read_at_most(stream, max_bytes + 1)
+        return _bounded_read(fh, max_bytes)
+
+
+def _bounded_read(fh: Any, max_bytes: int) -> bytes:
+    """An open binary file's contents, gunzipped when gzip, refusing more than `max_bytes`."""
+    head = fh.read(2)
+    fh.seek(0)
+    stream = gzip.GzipFile(fileobj=fh) if head == b"\x1f\x8b" else fh
+    data = _read_at_most(stream, max_bytes + 1)
     if len(data) > max_bytes:
         raise InputError(f"decompressed size is over the limit of {max_bytes:,} bytes "
                          "(max_bytes; a gzip bomb?)")
@@ -250,7 +260,9 @@ def _file_kind(mode: int) -> str:
 
 # ---------------------------------------------------------------- readers
 
-Reader = Callable[[Path, str, int], Iterator["RawDoc | ErrorRow"]]
+#: where a reader reads from: a local path, or an fsspec URL string (`is_url`)
+Location = Path | str
+Reader = Callable[[Location, str, int], Iterator["RawDoc | ErrorRow"]]
 READERS: dict[str, Reader] = {}
 
 
@@ -278,13 +290,13 @@ def _text_doc(source: str, data: bytes, *, is_html: bool = False) -> Iterator[Ra
 
 
 @reader("txt", "text", "")
-def read_text(path: Path, source: str, max_bytes: int) -> Iterator[RawDoc | ErrorRow]:
+def read_text(path: Location, source: str, max_bytes: int) -> Iterator[RawDoc | ErrorRow]:
     """A plain-text page saved by a scraper: one article per file."""
     yield from _text_doc(source, read_bytes(path, max_bytes=max_bytes))
 
 
 @reader("html", "htm", "xhtml")
-def read_html(path: Path, source: str, max_bytes: int) -> Iterator[RawDoc | ErrorRow]:
+def read_html(path: Location, source: str, max_bytes: int) -> Iterator[RawDoc | ErrorRow]:
     """An HTML page: trafilatura finds the body and the metadata."""
     data = read_bytes(path, max_bytes=max_bytes)
     for item in _text_doc(source, data, is_html=True):
@@ -347,7 +359,7 @@ def _whole_json(text: str) -> Any:
 
 
 @reader("jsonl", "ndjson", "json")
-def read_jsonl(path: Path, source: str, max_bytes: int) -> Iterator[RawDoc | ErrorRow]:
+def read_jsonl(path: Location, source: str, max_bytes: int) -> Iterator[RawDoc | ErrorRow]:
     """JSON Lines export (one record per line); a JSON array, or one object in a .json, too.
 
     Lines are split on "\\n" only (a record may hold U+2028 or form feeds); each bad line is an
@@ -429,7 +441,7 @@ def _csv_records(lines: list[str], delim: str
 
 
 @reader("csv", "tsv")
-def read_csv(path: Path, source: str, max_bytes: int) -> Iterator[RawDoc | ErrorRow]:
+def read_csv(path: Location, source: str, max_bytes: int) -> Iterator[RawDoc | ErrorRow]:
     """CSV/TSV export with a header row naming Media Cloud-style columns.
 
     Each record's source is `file.csv#L<n>`, n the line the record starts on.
@@ -439,7 +451,7 @@ def read_csv(path: Path, source: str, max_bytes: int) -> Iterator[RawDoc | Error
         yield ErrorRow(source, "ingest", "empty export (no header, no records)")
         return
     csv.field_size_limit(max(max_bytes, 131_072))
-    delim = "\t" if path.name.lower().removesuffix(".gz").endswith(".tsv") else ","
+    delim = "\t" if format_of(path) == "tsv" else ","
     records = _csv_records(list(io.StringIO(text, newline="")), delim)
     header: list[str] | None = None
     for _, row, _problem in records:
@@ -476,23 +488,25 @@ def read_csv(path: Path, source: str, max_bytes: int) -> Iterator[RawDoc | Error
         yield ErrorRow(source, "ingest", "empty export (a header row but no records)")
 
 
-def format_of(path: Path) -> str:
-    """Reader key for `path`: its suffix without `.gz`."""
-    name = path.name.lower().removesuffix(".gz")
+def format_of(path: Location) -> str:
+    """Reader key for `path` (a Path or a URL): its suffix without `.gz`."""
+    name = (path.name if isinstance(path, Path) else url_name(path)).lower().removesuffix(".gz")
     return name.rsplit(".", 1)[1] if "." in name else ""
 
 
 # ---------------------------------------------------------------- inputs and manifest
 
-def expand(inputs: Iterable[str | os.PathLike]) -> list[tuple[Path, str]]:
+def expand(inputs: Iterable[str | os.PathLike]) -> list[tuple[Location, str]]:
     """(path, source) for every file under `inputs` (files, directories, globs), sorted.
 
     Hidden and `_`-prefixed names are skipped (`_truth.jsonl`, `.git`); symlink loops are not
     followed twice; a folder that cannot be listed is returned too (`read` makes it an error
     row); a path that matches nothing is an InputError. Sources show undecodable bytes of file
-    names as \\xNN.
+    names as \\xNN. fsspec URLs (`s3://bucket/news/`) are listed with fsspec and come back as
+    URL strings, after the local files.
     """
     found: dict[str, Path] = {}
+    urls: dict[str, str] = {}
 
     def unlisted(err: OSError) -> None:
         if err.filename:
@@ -501,6 +515,9 @@ def expand(inputs: Iterable[str | os.PathLike]) -> list[tuple[Path, str]]:
 
     for item in inputs:
         s = os.fspath(item)
+        if is_url(s):
+            urls.update((u, u) for u in _expand_url(s))
+            continue
         matches = sorted(glob.glob(s, recursive=True)) if glob.has_magic(s) else [s]
         if not matches or not all(os.path.lexists(m) for m in matches):
             raise InputError(f"input not found: {display_name(s)}")
@@ -521,7 +538,69 @@ def expand(inputs: Iterable[str | os.PathLike]) -> list[tuple[Path, str]]:
                             found[fp.as_posix()] = fp
             else:
                 found[p.as_posix()] = p
-    return [(found[k], display_name(k)) for k in sorted(found)]
+    local: list[tuple[Location, str]] = [(found[k], display_name(k)) for k in sorted(found)]
+    return local + [(u, display_name(u)) for u in sorted(urls)]
+
+
+# ---------------------------------------------------------------- URLs (fsspec)
+
+_URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]+://")
+
+
+def is_url(name: str) -> bool:
+    """True for an fsspec URL (`s3://bucket/news/`, `gcs://...`, `file:///data/...`)."""
+    return bool(_URL.match(name))
+
+
+def url_name(url: str) -> str:
+    """The last path segment of a URL: its file name."""
+    return url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+
+
+def _fsspec() -> Any:
+    try:
+        import fsspec
+    except ImportError:
+        raise InputError("reading URLs needs fsspec: pip install 'ctkit[dask]' (or fsspec and "
+                         "the package for your storage, e.g. s3fs)") from None
+    return fsspec
+
+
+def _expand_url(url: str) -> list[str]:
+    """Every file under a URL (a file, a folder or a glob), as full URLs, hidden ones skipped.
+
+    Reading them happens where the documents are parsed (the dask workers, on a cluster)."""
+    fsspec = _fsspec()
+    try:
+        fs, root = fsspec.core.url_to_fs(url)
+        if glob.has_magic(root):
+            paths = [p for p in fs.glob(root) if not fs.isdir(p)]
+        elif fs.isdir(root):
+            base = root.rstrip("/") + "/"
+            paths = [p for p in fs.find(root) if p.startswith(base) and not any(
+                part.startswith((".", "_")) for part in p[len(base):].split("/"))]
+        elif fs.exists(root):
+            paths = [root]
+        else:
+            paths = []
+    except (ImportError, ValueError) as exc:  # unknown protocol or its package missing
+        raise InputError(f"cannot open {url}: {exc}") from None
+    except OSError as exc:
+        raise InputError(f"cannot list {url}: {exc}") from None
+    if not paths:
+        raise InputError(f"input not found: {url}")
+    return [fs.unstrip_protocol(p) for p in sorted(paths)]
+
+
+def location(name: str) -> Location:
+    """A file name as `read` takes it: a URL stays a string, anything else is a Path."""
+    return name if is_url(name) else Path(name)
+
+
+def url_digest(url: str) -> str:
+    """A change marker for a remote file (fsspec's checksum: ETag, size/mtime ...)."""
+    fs, path = _fsspec().core.url_to_fs(url)
+    return f"{int(fs.checksum(path)) & (2**64 - 1):016x}"
 
 
 def read_manifest(path: str | os.PathLike, *, root: Path | None = None) -> dict[str, dict]:
@@ -580,13 +659,13 @@ def _unlistable(path: Path) -> str:
     return "is a directory"
 
 
-def read(path: Path, source: str, *, max_bytes: int) -> Iterator[RawDoc | ErrorRow]:
+def read(path: Location, source: str, *, max_bytes: int) -> Iterator[RawDoc | ErrorRow]:
     """Every document in one input file, or error rows saying why not; never raises."""
     def error(message: str) -> ErrorRow:
         return ErrorRow(source, "ingest", _storable(message))
 
     try:
-        if path.is_dir():  # a folder `expand` could not list
+        if isinstance(path, Path) and path.is_dir():  # a folder `expand` could not list
             yield error(_unlistable(path))
             return
         fn = READERS.get(format_of(path), read_text)

@@ -29,7 +29,19 @@ from .engagement import find_engagement
 from .entities import cue_gazetteer, find_orgs, find_persons, head_gazetteer, org_gazetteer
 from .events import find_events, trigger_gazetteer
 from .gazetteer import share_pass
-from .ingest import ErrorRow, InputError, RawDoc, apply_manifest, expand, read, read_manifest
+from .ingest import (
+    ErrorRow,
+    InputError,
+    Location,
+    RawDoc,
+    apply_manifest,
+    expand,
+    is_url,
+    location,
+    read,
+    read_manifest,
+    url_digest,
+)
 from .meta import find_meta
 from .options import Options
 from .text import n_words, sentences
@@ -135,13 +147,14 @@ def run_chunk(chunk: Chunk, options: Options) -> ChunkResult:
     rows: dict[str, list[dict]] = {k: [] for k in schema.TABLES}
     bands: list[Fingerprint] = []
     digests: list[str] = []
+    seen: set[str] = set()
     for path, source in chunk.files:
         try:
             digests.append(file_digest(path))
         except OSError:
             digests.append("")
         rel = os.path.relpath(path, chunk.root) if chunk.root else source
-        for item in read(Path(path), source, max_bytes=options.max_bytes):
+        for item in read(location(path), source, max_bytes=options.max_bytes):
             if isinstance(item, ErrorRow):
                 rows["errors"].append(item.__dict__)
                 continue
@@ -149,9 +162,11 @@ def run_chunk(chunk: Chunk, options: Options) -> ChunkResult:
                 item = apply_manifest(item, chunk.manifest, Path(rel).as_posix())
             try:
                 with _time_budget(options.doc_time_budget):
-                    # provisional id, unique in the chunk; the parent assigns the final one
-                    doc_rows = extract(item, options=options,
-                                       article_id=f"{item.digest}:{len(bands)}")
+                    # provisional id, unique in the chunk: the digest (most often the final id,
+                    # which spares the parent a rewrite), `digest:n` for a copy in the chunk
+                    aid = (item.digest if item.digest not in seen
+                           else f"{item.digest}:{len(bands)}")
+                    doc_rows = extract(item, options=options, article_id=aid)
             except DocTimeout:
                 rows["errors"].append({"source": item.source, "stage": "extract",
                                        "severity": "error", "error": "took longer than "
@@ -162,6 +177,7 @@ def run_chunk(chunk: Chunk, options: Options) -> ChunkResult:
                                        "severity": "error",
                                        "error": f"{type(exc).__name__}: {exc}"[:500]})
                 continue
+            seen.add(item.digest)
             for k, v in doc_rows.items():
                 rows[k].extend(v)
             bands.append(fingerprint(doc_rows["articles"][0]["text"],
@@ -173,6 +189,9 @@ def run_chunk(chunk: Chunk, options: Options) -> ChunkResult:
 _MULT = None
 BANDS, ROWS = 9, 4  # LSH: a pair with Jaccard 0.7 shares a band with p ≈ 0.92, 0.3 with p ≈ 0.07
 SAME = 0.6          # estimated Jaccard above which a candidate pair is a near-duplicate
+_SEED = 0x9E3779B9  # start value of the second CRC-32 of a shingle
+_ZMAX = 256         # shingles longer than this (bytes) are hashed by zlib, not the tables
+_PIECE = re.compile(rb" [^ ]+")
 
 
 @dataclass(frozen=True)
@@ -194,28 +213,77 @@ class Fingerprint:
 def fingerprint(text: str, *, min_words: int) -> Fingerprint:
     """MinHash of the body's 5-word shingles (empty for bodies shorter than `min_words`).
 
-    BANDS*ROWS hash functions are fixed odd multipliers over stable 64-bit shingle hashes
-    (vectorised with numpy); a band key hashes ROWS minima, the signature keeps 16 bits of each.
+    A shingle's stable 64-bit hash is two CRC32s of its lower-cased words joined by spaces
+    (Python's hash() differs between processes). They are computed for all shingles at once
+    from one running CRC over the body (see `_crc_shift`), not string by string.
+    BANDS*ROWS hash functions are fixed odd multipliers over the shingle hashes (numpy);
+    a band key hashes ROWS minima, the signature keeps 16 bits of each.
     """
     global _MULT
     import numpy as np
 
-    words = [w.lower() for w in _SHINGLE.findall(text)]
-    if len(words) < min_words:
+    words = _SHINGLE.findall(text)
+    if len(words) < max(min_words, 5):
         return Fingerprint()
     if _MULT is None:
         rng = np.random.default_rng(20261123)
         _MULT = rng.integers(1, 2**63 - 1, size=(BANDS * ROWS, 1), dtype=np.uint64) | np.uint64(1)
-    grams = {" ".join(words[i:i + 5]).encode() for i in range(len(words) - 4)}
-    # two CRC32s make a stable 64-bit shingle hash (Python's hash() differs between processes)
-    h = np.fromiter(((zlib.crc32(g) << 32) | zlib.crc32(g, 0x9E3779B9) for g in grams),
-                    dtype=np.uint64, count=len(grams))
-    with np.errstate(over="ignore"):
+    body = (" " + " ".join(words).lower()).encode()  # == the words lower-cased one by one
+    pieces = _PIECE.findall(body)  # each word with the space before it
+    run = [0]  # run[j]: crc32 of body[:off[j]], the first j pieces
+    c = 0
+    for p in pieces:
+        c = zlib.crc32(p, c)
+        run.append(c)
+    run_ = np.array(run, dtype=np.uint32)
+    off = np.zeros(len(run), dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, pieces), np.int64, len(pieces)), out=off[1:])
+    n = off[5:] - off[:-5] - 1  # shingle i = body[off[i] + 1:off[i + 5]], n bytes
+    tab, to_space, to_seed = _crc_shift()
+    m = np.minimum(n, _ZMAX - 1)  # longer shingles: the table's value is replaced below
+    crc = run_[5:] ^ _shifted(tab, m + 1, run_[:-5]) ^ to_space[m]  # crc32(shingle)
+    h = (crc.astype(np.uint64) << np.uint64(32)) | (crc ^ to_seed[m])
+    for i in np.flatnonzero(n >= _ZMAX):
+        g = body[off[i] + 1:off[i + 5]]
+        h[i] = (zlib.crc32(g) << 32) | zlib.crc32(g, _SEED)
+    with np.errstate(over="ignore"):  # repeated shingles do not change a minimum
         mins = (h[None, :] * _MULT).min(axis=1)
     bands = tuple(int.from_bytes(hashlib.blake2b(mins[b * ROWS:(b + 1) * ROWS].tobytes(),
                                                  digest_size=8).digest(), "big")
                   for b in range(BANDS))
     return Fingerprint(bands, (mins >> np.uint64(48)).astype("<u2").tobytes())
+
+
+@cache
+def _crc_shift():  # type: ignore[no-untyped-def]
+    """Tables to combine CRC-32s without re-reading bytes.
+
+    zlib's CRC-32 is affine over GF(2): crc32(B, v) == crc32(B) ^ Z(len(B), v), where
+    Z(n, v), what a start value v becomes after n bytes, is linear in v: the XOR of
+    tab[n, k, k-th byte of v] over v's four bytes. Hence, with run = crc32 of the body up to
+    a point and X = " " + shingle following it:
+        crc32(X) = run_after_X ^ Z(len(X), run_before_X)
+        crc32(shingle) = crc32(X) ^ Z(len(shingle), crc32(b" "))     (= to_space[len])
+        crc32(shingle, _SEED) = crc32(shingle) ^ Z(len(shingle), _SEED)  (= to_seed[len])
+    """
+    import numpy as np
+
+    one = np.array([zlib.crc32(b"\0", i) ^ zlib.crc32(b"\0") for i in range(256)],
+                   dtype=np.uint32)  # Z(1, i): one zero byte, zlib's own table
+    tab = np.empty((_ZMAX + 1, 4, 256), dtype=np.uint32)
+    tab[0] = np.arange(256, dtype=np.uint32) << np.array([[0], [8], [16], [24]], np.uint32)
+    for k in range(1, _ZMAX + 1):  # one more zero byte each
+        tab[k] = (tab[k - 1] >> 8) ^ one[tab[k - 1] & 0xFF]
+    lengths = np.arange(_ZMAX + 1)
+    to_space = _shifted(tab, lengths, np.full(_ZMAX + 1, zlib.crc32(b" "), dtype=np.uint32))
+    to_seed = _shifted(tab, lengths, np.full(_ZMAX + 1, _SEED, dtype=np.uint32))
+    return tab, to_space, to_seed
+
+
+def _shifted(tab, n, v):  # type: ignore[no-untyped-def]
+    """Z(n, v) for arrays of lengths `n` and uint32 values `v` (see `_crc_shift`)."""
+    return (tab[n, 0, v & 0xFF] ^ tab[n, 1, (v >> 8) & 0xFF]
+            ^ tab[n, 2, (v >> 16) & 0xFF] ^ tab[n, 3, v >> 24])
 
 
 # ---------------------------------------------------------------- engines
@@ -232,7 +300,7 @@ def _warm() -> None:
     _one_pass()
 
 
-def _chunks(files: Sequence[tuple[Path, str]], *, size: int, manifest: dict[str, dict],
+def _chunks(files: Sequence[tuple[Location, str]], *, size: int, manifest: dict[str, dict],
             root: str | None) -> Iterator[Chunk]:
     for i in range(0, len(files), size):
         yield Chunk([(str(p), s) for p, s in files[i:i + size]], manifest, root)
@@ -270,10 +338,12 @@ def _run(chunks: Iterable[Chunk], options: Options, *, scheduler: str | None
 class _Dedup:
     """Final article ids and duplicate links, assigned in input order by the parent process.
 
-    Workers tag each article `<digest>:<n>`; here the first document with a given content
-    keeps its digest as id and later identical copies get `blake2b(digest#k)`, so ids do not
-    depend on chunking or engine. `duplicate_of` links an article to the first earlier one
-    sharing a MinHash band whose signature agrees on at least `SAME` of its hashes.
+    Workers tag each article with its content digest (`<digest>:<n>` for a second copy in the
+    chunk); here the first document with a given content keeps its digest as id and later
+    identical copies get `blake2b(digest#k)`, so ids do not depend on chunking or engine. Only
+    the rows of articles whose id changes are rewritten (usually none). `duplicate_of` links an
+    article to the first earlier one sharing a MinHash band whose signature agrees on at least
+    `SAME` of its hashes.
     """
 
     def __init__(self) -> None:
@@ -295,7 +365,8 @@ class _Dedup:
         dup: list[str | None] = []
         for i, tmp in enumerate(part.articles["article_id"]):
             new = self._final(tmp.split(":")[0])
-            final[tmp] = new
+            if new != tmp:
+                final[tmp] = new
             fp = bands[i]
             cands = dict.fromkeys(self.first[b] for b in fp.bands if b in self.first)
             dup.append(next((c for c in cands if fp.similarity(self.sigs[c]) >= SAME), None))
@@ -305,21 +376,23 @@ class _Dedup:
                 self.first.setdefault(b, new)
         out = {}
         for name, df in part.tables().items():
-            if "article_id" in df and len(df):
+            moved = df["article_id"].isin(final) if final and "article_id" in df else None
+            if moved is not None and moved.any():
                 df = df.copy()
-                df["article_id"] = df["article_id"].map(final).astype("string")
-                if name == "events":
-                    df["event_id"] = (df["article_id"] + "-" + df["event_id"].str.rsplit(
-                        "-", n=1).str[1]).astype("string")
+                ids = df.loc[moved, "article_id"].map(final).astype("string")
+                df.loc[moved, "article_id"] = ids
+                if name == "events":  # event ids are <article_id>-<sentence>
+                    df.loc[moved, "event_id"] = ids + "-" + df.loc[moved, "event_id"].str.rsplit(
+                        "-", n=1).str[1]
             out[name] = df
-        out["articles"]["duplicate_of"] = pd.array(dup, dtype="string")
+        out["articles"] = out["articles"].assign(duplicate_of=pd.array(dup, dtype="string"))
         return Corpus(**out)
 
 
 # ---------------------------------------------------------------- public entry points
 
 def plan(inputs: str | os.PathLike | Sequence[str | os.PathLike], *,
-         manifest: str | os.PathLike | None = None) -> tuple[list[tuple[Path, str]],
+         manifest: str | os.PathLike | None = None) -> tuple[list[tuple[Location, str]],
                                                              dict[str, dict], str | None]:
     """The files to read, the manifest entries and the input root (for manifest paths)."""
     items = [inputs] if isinstance(inputs, str | os.PathLike) else list(inputs)
@@ -397,7 +470,7 @@ class Previous:
     def exists(out: str | os.PathLike) -> bool:
         return (Path(out) / Previous.FILES).exists() and (Path(out) / "articles.parquet").exists()
 
-    def chunks(self, files: Sequence[tuple[Path, str]], *, size: int,
+    def chunks(self, files: Sequence[tuple[Location, str]], *, size: int,
                manifest: dict[str, dict], root: str | None) -> list[Chunk]:
         """Runs of unchanged files (reused) and of new or changed files (parsed), in order."""
         out: list[Chunk] = []
@@ -444,7 +517,10 @@ class Previous:
 
 def file_digest(path: str | os.PathLike) -> str:
     """Content hash of an input file (incremental runs reparse a file only when it changes);
-    "" for what is not a regular file (a named pipe must not block the run)."""
+    "" for what is not a regular file (a named pipe must not block the run). For a URL, the
+    store's change marker (`ingest.url_digest`), so that remote files are not downloaded twice."""
+    if isinstance(path, str) and is_url(path):
+        return url_digest(path)
     if not stat.S_ISREG(os.stat(path).st_mode):
         return ""
     h = hashlib.blake2b(digest_size=8)

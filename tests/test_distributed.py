@@ -27,3 +27,14 @@ def test_dask_engine_without_dask_says_how_to_install(monkeypatch, mixed_inputs)
     monkeypatch.setattr(builtins, "__import__", no_dask)
     with pytest.raises(RuntimeError, match=r"ctkit\[dask\]"):
         ctkit.parse(mixed_inputs, engine="dask", workers=1)
+
+
+@pytest.mark.timeout(900)
+def test_dask_workers_read_fsspec_urls(sample_dir, sample_corpus):
+    """Inputs given as URLs are listed by the client and read by the workers themselves."""
+    pytest.importorskip("dask.distributed")
+    remote = ctkit.parse(sample_dir.resolve().as_uri(), engine="dask", workers=2)
+    assert remote.articles["source"].str.startswith("file://").all()
+    for name, df in sample_corpus.tables().items():
+        cols = [c for c in df.columns if c != "source"]
+        pd.testing.assert_frame_equal(df[cols], remote.tables()[name][cols], obj=name)

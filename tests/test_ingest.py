@@ -100,3 +100,56 @@ def test_manifest_rejects_paths_outside_root(tmp_path):
     m.write_text("file,outlet\n../etc/passwd,X\n")
     with pytest.raises(InputError, match="outside the input root"):
         read_manifest(m)
+
+
+# ---------------------------------------------------------------- fsspec URLs
+
+@pytest.fixture()
+def memory_corpus():
+    """Pages in fsspec's in-memory file system (stands in for s3://, gcs:// ...)."""
+    fsspec = pytest.importorskip("fsspec")
+    fs = fsspec.filesystem("memory")
+    root = f"/ctkit-test-{id(fs)}"
+    fs.pipe(f"{root}/a.txt", "Le Maroc et l'Espagne ont signé un accord.".encode())
+    fs.pipe(f"{root}/sub/b.txt.gz", gzip.compress(b"Morocco and Spain met in Rabat."))
+    fs.pipe(f"{root}/_truth.jsonl", b"{}")
+    fs.pipe(f"{root}/.cache/c.txt", b"hidden")
+    yield f"memory://{root}"
+    fs.rm(root, recursive=True)
+
+
+def test_a_url_folder_is_listed_like_a_local_one(memory_corpus):
+    found = expand([memory_corpus])
+    assert [s for _, s in found] == [f"memory://{memory_corpus[9:]}/a.txt",
+                                     f"memory://{memory_corpus[9:]}/sub/b.txt.gz"]
+    assert all(isinstance(p, str) for p, _ in found)  # URLs stay strings, never Paths
+    assert len(expand([memory_corpus + "/*.txt"])) == 1
+
+
+def test_url_files_are_read_gunzipped_and_bounded(memory_corpus):
+    (url_a, _), (url_b, _) = expand([memory_corpus])
+    (doc,) = _read(url_b)
+    assert doc.raw_text.startswith("Morocco and Spain")
+    (err,) = _read(url_a, max_bytes=10)
+    assert isinstance(err, ErrorRow) and "limit" in err.error
+
+
+def test_missing_url_and_unknown_protocol_are_clear_input_errors(memory_corpus):
+    with pytest.raises(InputError, match="not found"):
+        expand([memory_corpus + "/nothing-here"])
+    with pytest.raises(InputError, match="cannot open"):
+        expand(["nosuchprotocol://bucket/news"])
+
+
+def test_a_url_corpus_parses_to_the_same_tables_as_its_local_copy(memory_corpus, tmp_path):
+    import fsspec
+
+    import ctkit
+
+    local = tmp_path / "copy"
+    fsspec.filesystem("memory").get(memory_corpus[9:] + "/", str(local), recursive=True)
+    remote, here = ctkit.parse(memory_corpus, engine="local"), ctkit.parse(local, engine="local")
+    assert len(remote.articles) == 2
+    for name, df in here.tables().items():
+        cols = [c for c in df.columns if c != "source"]
+        assert remote.tables()[name][cols].equals(df[cols]), name

@@ -67,6 +67,24 @@ def test_identical_files_keep_distinct_ids_and_are_linked_as_duplicates(tmp_path
     assert arts.loc[1, "duplicate_of"] == arts.loc[0, "article_id"]
 
 
+def test_copies_in_other_chunks_get_the_same_ids_as_in_one_chunk(tmp_path):
+    """Workers guess the final id (the digest); the parent renames later copies, events too."""
+    from ctkit.options import Options
+
+    page = ("Title of a story\n" + "Morocco and Spain signed a security accord in Rabat today "
+            "to share information on suspects and train officers together. " * 6)
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (tmp_path / name).write_text(page, "utf-8")
+    (tmp_path / "d.txt").write_text(page.replace("Spain", "France"), "utf-8")
+    one = ctkit.parse(tmp_path, engine="local")
+    split = ctkit.parse(tmp_path, options=Options(engine="process", workers=2, chunk_size=1))
+    for name in one.tables():
+        pd.testing.assert_frame_equal(one.tables()[name], split.tables()[name])
+    assert one.articles["article_id"].is_unique
+    assert set(one.events["article_id"]) == set(one.articles["article_id"])
+    assert (one.events["event_id"].str.rsplit("-", n=1).str[0] == one.events["article_id"]).all()
+
+
 def test_manifest_values_win(mixed_inputs, tmp_path):
     m = tmp_path / "m.csv"
     m.write_text("file,outlet,published,url\n001_en.txt,Manifest Outlet,2020-02-02,"
