@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from babel import Locale
 
@@ -16,7 +16,10 @@ _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890
 _LOCALES = ("en", "fr", "ar", "ar_MA", "ar_DZ", "ar_TN", "ar_LB", "ar_IQ", "es")
 _EXTRA = {"sept": 9, "febr": 2, "juil": 7, "fev": 2, "aout": 8, "decembre": 12}
 MIN_YEAR = 1990
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+# A four-digit 19xx/20xx year, in ASCII or Arabic-Indic digits (as after `_DIGITS`), not
+# inside a longer number. Written to start with a character class, which `re` scans for fast;
+# the lookbehinds then check the digit before it and which century it is.
+_YEAR = re.compile(r"[12١٢۱۲](?<!\d.)(?:(?<=[1١۱])[9٩۹]|(?<=[2٢۲])[0٠۰])\d\d(?!\d)")
 
 
 @cache
@@ -54,12 +57,19 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
 def find_date(text: str, *, today: dt.date | None = None, month_first: bool = False
               ) -> tuple[dt.date, int, int] | None:
     """The first absolute date in `text` as (date, start, end), or None."""
-    if not _YEAR.search(text.translate(_DIGITS)):
+    if not _YEAR.search(text):
         return None  # every pattern needs a four-digit year: skip the costly ones
-    norm = fold_key(text.translate(_DIGITS)) if text else ""
+    return _find_date(text, month_first, (today or dt.date.today()).year + 1)
+
+
+@lru_cache(maxsize=16384)
+def _find_date(text: str, month_first: bool, limit: int) -> tuple[dt.date, int, int] | None:
+    """`find_date` for years up to `limit`. Cached: a page's date lines are read by several
+    stages, and an outlet prints the same dated lines on many pages."""
+    digits = text.translate(_DIGITS)
+    norm = fold_key(digits)
     if len(norm) != len(text):  # folding dropped characters: search the digit-mapped text
-        norm = text.translate(_DIGITS).lower()
-    limit = (today or dt.date.today()).year + 1
+        norm = digits.lower()
     best: tuple[dt.date, int, int] | None = None
     for pat in _patterns():
         for m in pat.finditer(norm):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import urlparse
 
 from .clean import Cleaned, Line
@@ -17,7 +17,11 @@ from .dates import find_date, parse_date
 from .text import fold_key, is_arabic
 
 _WORDS = re.compile(r"\w+")
-_MARKS = re.compile(r"^[\s*_#=|•·>-]+|[\s*_#=|•·<-]+$")
+# decoration stripped from the ends of header lines; whitespace is every character `\s`
+# matches (str.isspace: none is above U+3000)
+_SPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+_LEAD_MARKS = _SPACE + "*_#=|•·>-"
+_TRAIL_MARKS = _SPACE + "*_#=|•·<-"
 _OUTLET_WORDS = re.compile(
     r"\b(news|daily|times|post|journal|press|tribune|herald|radio|tv|fm|info|infos|media|médias|"
     r"hebdo|quotidien|magazine|mag|online|express|watch|today|observer|monitor|wire|agency|"
@@ -45,7 +49,7 @@ class Meta:
 
 def strip_marks(line: str) -> str:
     """A header line without decoration (*Title*, bullets, pipes)."""
-    return _MARKS.sub("", line).strip()
+    return line.lstrip(_LEAD_MARKS).rstrip(_TRAIL_MARKS)
 
 
 _SEPARATED = re.compile(r"\s[|·•]\s|^(live|breaking|urgent|flash|direct|en direct|عاجل|أخبار عاجلة"
@@ -53,29 +57,40 @@ _SEPARATED = re.compile(r"\s[|·•]\s|^(live|breaking|urgent|flash|direct|en di
 
 
 def _headline_shaped(t: str) -> bool:
+    """`t` (a stripped header line) reads like a headline, not a date line."""
+    return _headline_words(t) and not find_date(t)
+
+
+@lru_cache(maxsize=16384)
+def _headline_words(t: str) -> bool:
+    """`t` has a headline's words: not too few or many, few digits, no separators. Cached:
+    outlets print the same header lines on many pages (the date test is not, as it depends
+    on today)."""
     n = len(_WORDS.findall(t))
-    digits = sum(c.isdigit() for c in t)
-    return 3 <= n <= 35 and digits < len(t) / 4 and not _SEPARATED.search(t) \
-        and not find_date(t)
+    digits = sum(map(str.isdigit, t))
+    return 3 <= n <= 35 and digits < len(t) / 4 and not _SEPARATED.search(t)
+
+
+_DECORATED = re.compile(r"^\s*[*_#]")
 
 
 def find_title(cleaned: Cleaned) -> str | None:
     """The headline: a decorated (*Title*) or repeated header line, else the headline-shaped
     header line closest to the body."""
     header = cleaned.of_kind("header")
-    if not header:
-        return None
+    shaped = [ln for ln in header if _headline_shaped(strip_marks(ln.text))]
+    if len(shaped) <= 1:
+        return strip_marks(shaped[0].text) if shaped else None
     bare = [strip_marks(ln.text) for ln in cleaned.lines]
 
     def rank(ln: Line) -> tuple[bool, bool, bool, bool, int]:
         t = strip_marks(ln.text)
-        decorated = bool(re.match(r"^\s*[*_#]", ln.text))
+        decorated = bool(_DECORATED.match(ln.text))
         repeated = bare.count(t) > 1
         n = len(_WORDS.findall(t))
         return decorated, repeated, not t.endswith("."), n >= 5, ln.index
 
-    shaped = [ln for ln in header if _headline_shaped(strip_marks(ln.text))]
-    return strip_marks(max(shaped, key=rank).text) if shaped else None
+    return strip_marks(max(shaped, key=rank).text)
 
 
 @cache
@@ -102,8 +117,10 @@ _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
 _LEAD = re.compile(r"^[^\w(«\"']+")
 
 
+@lru_cache(maxsize=65536)
 def _outlet_name(raw: str) -> str | None:
-    """`raw` cleaned into an outlet name, or None when it is not one."""
+    """`raw` cleaned into an outlet name, or None when it is not one (cached, as
+    `_line_names`)."""
     t = _LEAD.sub("", strip_marks(raw))
     t = re.sub(r"^(by|par|source|المصدر)\s*:?\s+", "", t, flags=re.IGNORECASE)
     words = [w for w in re.split(r"\s+", t) if w]
@@ -146,14 +163,7 @@ def find_outlet(cleaned: Cleaned, *, title: str | None, url: str | None,
              and _looks_outlet(ln.text)]
     names = []
     for ln in above + below:
-        if re.match(r"\W*(breaking|urgent|flash|أخبار عاجلة|عاجل|dernière minute)", ln.text,
-                    re.IGNORECASE):
-            continue  # a news ticker
-        parts = [p for p in re.split(r"\s+[|·•–—-]\s+", ln.text) if p.strip()]
-        got = [n for n in (_outlet_name(p) for p in parts) if n]
-        if ln.kind == "nav":  # a menu: only parts that read like an outlet's name
-            got = [n for n in got if len(n.split()) >= 2 and (
-                _looks_outlet(n) or all(w[:1].isupper() for w in n.split()))]
+        got = _line_names(ln.text, nav=ln.kind == "nav")
         if got:
             names.append(_best_name(got, language=language))
     strong = [n for n in names if len(n.split()) > 1 or _looks_outlet(n)]
@@ -161,7 +171,7 @@ def find_outlet(cleaned: Cleaned, *, title: str | None, url: str | None,
         first = names[0] if names[0] in strong else None
         if first is None and (owner := _copyright_owner(cleaned)):
             return owner  # "© 2023 Le Détroit Info" beats a one-word menu item
-        return _best_name(names[:2], language=language)
+        return _best_name(tuple(names[:2]), language=language)
     if owner := _copyright_owner(cleaned):
         return owner
     if title:  # a "Title – Outlet" line (the page's <title>)
@@ -180,6 +190,25 @@ def find_outlet(cleaned: Cleaned, *, title: str | None, url: str | None,
     return None
 
 
+_TICKER = re.compile(r"\W*(breaking|urgent|flash|أخبار عاجلة|عاجل|dernière minute)",
+                     re.IGNORECASE)
+_PARTS = re.compile(r"\s+[|·•–—-]\s+")
+
+
+@lru_cache(maxsize=65536)
+def _line_names(text: str, *, nav: bool) -> tuple[str, ...]:
+    """Outlet names printed in one masthead (or, `nav`, menu) line. Cached: outlets print
+    the same masthead and menu on every page."""
+    if _TICKER.match(text):
+        return ()  # a news ticker
+    parts = [p for p in _PARTS.split(text) if p.strip()]
+    got = [n for n in (_outlet_name(p) for p in parts) if n]
+    if nav:  # a menu: only parts that read like an outlet's name
+        got = [n for n in got if len(n.split()) >= 2 and (
+            _looks_outlet(n) or all(w[:1].isupper() for w in n.split()))]
+    return tuple(got)
+
+
 def _copyright_owner(cleaned: Cleaned) -> str | None:
     """The name in a copyright line ("© 2023 Le Détroit Info. Tous droits réservés")."""
     for ln in cleaned.lines:
@@ -196,10 +225,11 @@ def _copyright_owner(cleaned: Cleaned) -> str | None:
     return None
 
 
-def _best_name(names: list[str], *, language: str | None) -> str:
+@lru_cache(maxsize=65536)
+def _best_name(names: tuple[str, ...], *, language: str | None) -> str:
     """The outlet among names printed together: the long form over its acronym ("AAP" /
     "Agence Atlas Presse"), and the name in the body's script when it is printed in two
-    ("Anbaa Al Maghrib" / "أنباء المغرب"); else the first."""
+    ("Anbaa Al Maghrib" / "أنباء المغرب"); else the first. Cached, as `_line_names`."""
     first = names[0]
     for other in names[1:]:
         initials = "".join(w[0] for w in _WORDS.findall(other)).upper()
@@ -237,9 +267,12 @@ def detect_language(text: str) -> str | None:
         return None
     if is_arabic(sample):
         return "ar"
-    words = [w.lower() for w in _WORDS.findall(sample)]
-    en = sum(w in _EN for w in words)
-    fr = sum(w in _FR for w in words)
+    if "\u0130" in sample:  # "İ" lowers to "i" + a combining dot, which splits a word
+        words = [w.lower() for w in _WORDS.findall(sample)]
+    else:  # lower case once: the same words as lowering each word
+        words = _WORDS.findall(sample.lower())
+    en = sum(map(_EN.__contains__, words))
+    fr = sum(map(_FR.__contains__, words))
     if max(en, fr) >= 5 and max(en, fr) >= 2 * min(en, fr):
         return "en" if en > fr else "fr"
     import py3langid  # only for text that is clearly neither en, fr nor ar
