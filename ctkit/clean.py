@@ -10,6 +10,8 @@ opens a teaser block that lasts until prose resumes.
 from __future__ import annotations
 
 import re
+import string
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -19,8 +21,11 @@ from .gazetteer import data_rows
 #: lines (a prose-length line matched by one is body, unless it is wholly in parentheses)
 _LOOSE = {"attribution", "updated", "nav", "live", "ad", "time", "views", "likes", "recommend"}
 _SENT_END = re.compile(r"([.!:;…]|[.!?؟…]\s*[\"'»”)\]])\s*$")
+_QUESTION_END = re.compile(r"[?؟]\s*$")
+_TWO_SENTENCES = re.compile(r"[.!?؟]\s+\S.*[.!?؟]\s*$")
 _WORDS = re.compile(r"\w+")
 _TITLE_MARKS = re.compile(r"^\s*[*_#=]+\s*|\s*[*_#=]+\s*$")
+_MARKS = "*_#="
 #: symbols that lead chrome lines ("▶ Live", "🔴 مباشر", "● Breaking"): ignored when matching
 _LEAD_SYMBOLS = re.compile(r"^[^\w\s(\[«\"'“‘]+\s*")
 
@@ -72,30 +77,121 @@ def patterns() -> tuple[_Pattern, ...]:
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class _Matcher:
+    """A set of chrome patterns run in one pass over a line, not one call per pattern.
+
+    `whole` is the fullmatch patterns as one alternation, one named group `p<index>` per
+    pattern in file order: the regex engine tries alternatives in order, so the alternative
+    that fullmatches is the first pattern in file order that does (`lastgroup` names it: its
+    group closes after any group inside it). The `contains` patterns are searched one by one, as
+    `_Pattern.match` does, on the few lines that pass `quick` (see `_quick_search`)."""
+
+    whole: re.Pattern[str]
+    contains: tuple[tuple[int, _Pattern], ...]
+    quick: re.Pattern[str] | None
+
+    def first(self, line: str) -> int | None:
+        """Index (in `patterns()`) of the first of these patterns that `line` matches."""
+        m = self.whole.fullmatch(line)
+        best = int(m.lastgroup[1:]) if m and m.lastgroup else None
+        if self.contains and (self.quick is None or _CASE_ODD.search(line)
+                              or self.quick.search(line.lower())):
+            for i, p in self.contains:
+                if best is not None and i > best:
+                    break
+                if p.match(line):
+                    return i
+        return best
+
+
+@cache
+def _matcher(*, strict: bool) -> _Matcher:
+    """All chrome patterns, or (`strict`) those whose kind is not in `_LOOSE`."""
+    chosen = [(i, p) for i, p in enumerate(patterns()) if not (strict and p.kind in _LOOSE)]
+    if any(re.search(r"\\[1-9]", p.regex.pattern) for _, p in chosen):
+        raise ValueError("chrome.tsv: a numbered back-reference would change meaning here")
+    whole = "|".join(f"(?P<p{i}>{p.regex.pattern})" for i, p in chosen if not p.contains)
+    contains = tuple((i, p) for i, p in chosen if p.contains)
+    return _Matcher(re.compile(whole, re.IGNORECASE), contains,
+                    _quick_search([p.regex.pattern for _, p in contains]))
+
+
+#: lowercase letters that re.IGNORECASE matches only to characters that `str.lower` turns into
+#: the letter, but for those of `_CASE_ODD` ("ı" matches "i", "ſ" matches "s", "İ" lowers to two
+#: characters, the only one that does): checked once over every Unicode character (Python 3.11)
+_LATIN_LOWER = set(string.ascii_lowercase) | {c for c in map(chr, range(0xDF, 0x100))
+                                              if c.isalpha()}
+_CASE_ODD = re.compile("[İıſ]")
+
+
+def _quick_search(contains: list[str]) -> re.Pattern[str] | None:
+    """A case-sensitive regex that finds, in a lowered line, every line that one of the
+    `contains` regexes (case-insensitive searches) could match; None if unsure for some regex.
+
+    Why: a case-insensitive search of `\\b(a|b)\\b` tries every position of the line in turn;
+    the alternatives "a|b|..." of all of them, case-sensitive, are skipped to in C by their first
+    letters (4x faster over a page). It finds a superset (no `\\b`), and is exact on the lowered
+    line when a regex is made of lowercase `_LATIN_LOWER` letters, uncased characters (spaces,
+    Arabic), groups, `|`, `.` and quantifiers, and the line has no `_CASE_ODD` character."""
+    alternatives = []
+    for x in contains:
+        x = _ungroup(x.removeprefix(r"\b").removesuffix(r"\b"))
+        if any(t in x for t in ("\\", "[", "(?", "^", "$")) or not all(
+                c in _LATIN_LOWER or c.lower() == c.upper() == c for c in x):
+            return None
+        alternatives.append(x)
+    return re.compile("|".join(alternatives))
+
+
+def _ungroup(x: str) -> str:
+    """`x` without the group around all of it ("(a|b)" -> "a|b"), if it is one."""
+    depth = 0
+    for pos, c in enumerate(x):
+        depth += (c == "(") - (c == ")")
+        if depth == 0 and pos < len(x) - 1:
+            return x  # the first group closes before the end (or x does not start with one)
+    return x[1:-1] if x.startswith("(") and not x.startswith("(?") else x
+
+
+def _untitled(line: str) -> str:
+    """`line` (stripped) without title marks ("** Title **", "## Title"): `_TITLE_MARKS.sub`,
+    skipped when the line neither starts nor ends with a mark, as most lines do."""
+    if line[:1] in _MARKS or line[-1:] in _MARKS:
+        return _TITLE_MARKS.sub("", line)
+    return line
+
+
 @lru_cache(maxsize=65536)
 def chrome_kind(line: str, *, prose: bool = False) -> _Pattern | None:
     """The chrome pattern `line` matches, if any (prose-length lines: strict kinds only).
 
-    Cached: an outlet's boilerplate lines repeat on every one of its pages."""
-    s = _TITLE_MARKS.sub("", line.strip()) or line.strip()
-    bare = _LEAD_SYMBOLS.sub("", s) or s
+    The first pattern in file order that matches the line, or the line without its leading
+    symbols. Cached: an outlet's boilerplate lines repeat on every one of its pages."""
+    s = _untitled(line.strip()) or line.strip()
+    lead = _LEAD_SYMBOLS.match(s)  # anchored at the start: one match at most
+    bare = (s[lead.end():] or s) if lead else s
     loose_ok = not prose or (s.startswith("(") and s.endswith(")"))
-    for p in patterns():
-        if (loose_ok or p.kind not in _LOOSE) and (p.match(s) or (bare != s and p.match(bare))):
-            return p
-    return None
+    matcher = _matcher(strict=not loose_ok)
+    hits = [i for i in (matcher.first(s), matcher.first(bare) if bare != s else None)
+            if i is not None]
+    return patterns()[min(hits)] if hits else None
 
 
 def is_prose(line: str) -> bool:
     """A line that reads like a paragraph of running text (a headline question does not)."""
-    n = len(_WORDS.findall(line))
+    return _is_prose(line, len(_WORDS.findall(line)))
+
+
+def _is_prose(line: str, n: int) -> bool:
+    """`is_prose` for a line of `n` words (`clean` counts the words of each line once)."""
     if n >= 25:
         return True
     if n >= 10 and _SENT_END.search(line):
         return True
-    if n >= 16 and re.search(r"[?؟]\s*$", line):
+    if n >= 16 and _QUESTION_END.search(line):
         return True
-    return n >= 6 and bool(re.search(r"[.!?؟]\s+\S.*[.!?؟]\s*$", line))
+    return n >= 6 and bool(_TWO_SENTENCES.search(line))
 
 
 def _sentence_like(line: str) -> bool:
@@ -123,13 +219,13 @@ def clean(raw: str, *, max_line_chars: int = 200_000, keep_header: bool = False)
     `keep_header`: the text is an article body already (an export's text field), so lines
     above the first paragraph are body unless they match a chrome pattern."""
     raw = split_long(raw.replace("\r\n", "\n").replace("\r", "\n"), max_chars=max_line_chars)
-    items = [(i, ln.strip()) for i, ln in enumerate(raw.split("\n")) if ln.strip()]
-    counts: dict[str, int] = {}
-    for _, t in items:
-        key = _TITLE_MARKS.sub("", t)
-        counts[key] = counts.get(key, 0) + 1
-    prose = [is_prose(t) and (counts[_TITLE_MARKS.sub("", t)] == 1
-                              or len(_WORDS.findall(t)) >= 25) for _, t in items]
+    items = [(i, t) for i, ln in enumerate(raw.split("\n")) if (t := ln.strip())]
+    texts = [t for _, t in items]
+    words = [len(_WORDS.findall(t)) for t in texts]  # counted once, used by every test below
+    keys = [_untitled(t) for t in texts]  # a repeated line is repeated whatever its title marks
+    counts = Counter(keys)
+    prose = [_is_prose(t, n) and (counts[k] == 1 or n >= 25)
+             for t, k, n in zip(texts, keys, words, strict=True)]
     kinds: list[str | None] = []
     stops: list[bool] = []
     blocks: list[bool] = []
@@ -143,8 +239,8 @@ def clean(raw: str, *, max_line_chars: int = 200_000, keep_header: bool = False)
     if first is None:  # no paragraph of running text: keep every unmatched line after a header
         return _no_prose(items, kinds, keep_header=keep_header)
     # a short opening sentence just above the first paragraph is body, not header
-    while first > 1 and kinds[first - 1] is None and _sentence_like(items[first - 1][1]) \
-            and len(_WORDS.findall(items[first - 1][1])) >= 6:
+    while first > 1 and kinds[first - 1] is None and _sentence_like(texts[first - 1]) \
+            and words[first - 1] >= 6:
         first -= 1
         real_prose[first] = True
     # the body ends at the first stop line after it started, or after the last prose line
@@ -161,7 +257,7 @@ def clean(raw: str, *, max_line_chars: int = 200_000, keep_header: bool = False)
             continue
         if blocks[pos]:
             in_block = True
-        elif real_prose[pos] and len(_WORDS.findall(t)) >= 15:
+        elif real_prose[pos] and words[pos] >= 15:
             in_block = False
         if kind:
             out.append(Line(t, kind, idx))

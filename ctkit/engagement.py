@@ -58,8 +58,9 @@ def line_counters(text: str) -> dict[str, int]:
     found: dict[str, int] = {}
     used: set[int] = set()
     # "Vues : 845", "تعليقات (4)", "👁 845" first, then "845 vues", then "Vues 845"
-    for rx, want in ((_BEFORE, "sep"), (_AFTER, None), (_BEFORE, None)):
-        for m in rx.finditer(s):
+    before = list(_BEFORE.finditer(s))  # searched once, used by the first and third pass
+    for matches, want in ((before, "sep"), (_AFTER.finditer(s), None), (before, None)):
+        for m in matches:
             if m.start("num") in used:
                 continue
             metric = next(k for k in _METRICS if m.group(k))
@@ -92,7 +93,7 @@ def find_engagement(cleaned: Cleaned) -> dict[str, int]:
         if _ONE_COMMENT.fullmatch(ln.text):
             found["comments"] = max(found.get("comments", 0), 1)
             continue
-        if not any(c.isdigit() for c in ln.text.translate(_DIGITS)):
+        if not any(map(str.isdigit, ln.text)):  # (`_DIGITS` maps digits to digits: not needed)
             continue
         if ln.kind in ("header", "footer", "teaser") and len(ln.text.split()) > 8 \
                 and not re.search(r"\s[|·•]\s", ln.text):
