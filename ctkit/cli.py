@@ -57,8 +57,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _cmd_parse(a: argparse.Namespace) -> int:
     from .corpus import load
-    from .options import Options
     from .ingest import is_url
+    from .options import Options
     from .pipeline import parse_to
 
     opts = Options().with_(focal=a.focal, engine=a.engine, workers=a.workers,

@@ -189,6 +189,7 @@ def run_chunk(chunk: Chunk, options: Options) -> ChunkResult:
 _MULT = None
 BANDS, ROWS = 9, 4  # LSH: a pair with Jaccard 0.7 shares a band with p ≈ 0.92, 0.3 with p ≈ 0.07
 SAME = 0.6          # estimated Jaccard above which a candidate pair is a near-duplicate
+SIG = 2 * BANDS * ROWS  # bytes of a signature: 16 bits of each minimum
 _SEED = 0x9E3779B9  # start value of the second CRC-32 of a shingle
 _ZMAX = 256         # shingles longer than this (bytes) are hashed by zlib, not the tables
 _PIECE = re.compile(rb" [^ ]+")
@@ -335,6 +336,50 @@ def _run(chunks: Iterable[Chunk], options: Options, *, scheduler: str | None
     yield from run_dask(chunks, options, scheduler=scheduler, workers=workers)
 
 
+class _FirstSeen:
+    """64-bit key -> the first value stored under it, compact for tens of millions of keys.
+
+    New keys sit in a dict; every `flush` keys they are merged into sorted numpy arrays, which
+    hold a key in 16 bytes where a dict entry with its int objects takes ~100: the parent's
+    memory stays small when it has seen every article of a million-article corpus."""
+
+    def __init__(self, *, flush: int = 1 << 20) -> None:
+        import numpy as np
+
+        self._np = np
+        self.keys = np.empty(0, dtype=np.uint64)
+        self.values = np.empty(0, dtype=np.int64)
+        self.recent: dict[int, int] = {}
+        self.flush = flush
+
+    def get(self, key: int) -> int | None:
+        """The value first stored under `key`, or None."""
+        value = self.recent.get(key)
+        if value is None and len(self.keys):
+            i = int(self._np.searchsorted(self.keys, key))
+            if i < len(self.keys) and int(self.keys[i]) == key:
+                value = int(self.values[i])
+        return value
+
+    def setdefault(self, key: int, value: int) -> int:
+        """Store `value` under `key` unless a value is there; return the stored one."""
+        old = self.get(key)
+        if old is not None:
+            return old
+        self.recent[key] = value
+        if len(self.recent) >= self.flush:
+            self._merge()
+        return value
+
+    def _merge(self) -> None:
+        np = self._np
+        n = len(self.recent)
+        keys = np.concatenate([self.keys, np.fromiter(self.recent, np.uint64, n)])
+        values = np.concatenate([self.values, np.fromiter(self.recent.values(), np.int64, n)])
+        order = np.argsort(keys, kind="stable")
+        self.keys, self.values, self.recent = keys[order], values[order], {}
+
+
 class _Dedup:
     """Final article ids and duplicate links, assigned in input order by the parent process.
 
@@ -343,20 +388,27 @@ class _Dedup:
     identical copies get `blake2b(digest#k)`, so ids do not depend on chunking or engine. Only
     the rows of articles whose id changes are rewritten (usually none). `duplicate_of` links an
     article to the first earlier one sharing a MinHash band whose signature agrees on at least
-    `SAME` of its hashes.
+    `SAME` of its hashes. Per article it keeps ~250 bytes (band keys, signature, id).
     """
 
     def __init__(self) -> None:
-        self.first: dict[int, str] = {}
-        self.sigs: dict[str, Fingerprint] = {}
-        self.copies: dict[str, int] = {}
+        self.first = _FirstSeen()  # band key -> ordinal of the first article with that band
+        self.seen = _FirstSeen()   # content digest (as 64 bits) -> 0, for every article
+        self.copies: dict[str, int] = {}  # digest -> copies so far, for repeated contents only
+        self.ids: list[str] = []   # ordinal -> final article id
+        self.sigs = bytearray()    # ordinal -> MinHash signature, SIG bytes (zeros: none)
 
     def _final(self, digest: str) -> str:
-        k = self.copies.get(digest, 0)
-        self.copies[digest] = k + 1
-        if k == 0:
+        key = int.from_bytes(hashlib.blake2b(digest.encode(), digest_size=8).digest(), "big")
+        if self.seen.get(key) is None:
+            self.seen.setdefault(key, 0)
             return digest
+        k = self.copies.get(digest, 1)
+        self.copies[digest] = k + 1
         return hashlib.blake2b(f"{digest}#{k}".encode(), digest_size=8).hexdigest()
+
+    def _fingerprint(self, ordinal: int) -> Fingerprint:
+        return Fingerprint((), bytes(self.sigs[ordinal * SIG:(ordinal + 1) * SIG]))
 
     def apply(self, part: Corpus, bands: list[Fingerprint]) -> Corpus:
         if part.articles.empty:
@@ -368,12 +420,15 @@ class _Dedup:
             if new != tmp:
                 final[tmp] = new
             fp = bands[i]
-            cands = dict.fromkeys(self.first[b] for b in fp.bands if b in self.first)
-            dup.append(next((c for c in cands if fp.similarity(self.sigs[c]) >= SAME), None))
-            if fp.bands:
-                self.sigs[new] = fp
+            found = (self.first.get(b) for b in fp.bands)
+            cands = dict.fromkeys(o for o in found if o is not None)
+            dup.append(next((self.ids[o] for o in cands
+                             if fp.similarity(self._fingerprint(o)) >= SAME), None))
+            me = len(self.ids)
+            self.ids.append(new)
+            self.sigs += fp.sig if len(fp.sig) == SIG else bytes(SIG)
             for b in fp.bands:
-                self.first.setdefault(b, new)
+                self.first.setdefault(b, me)
         out = {}
         for name, df in part.tables().items():
             moved = df["article_id"].isin(final) if final and "article_id" in df else None

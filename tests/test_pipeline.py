@@ -128,3 +128,19 @@ def test_up_to_date_only_for_the_same_inputs_and_code(mixed_inputs, tmp_path):
     assert not pipeline.up_to_date(out, mixed_inputs, options=opts.with_(focal="ESP"))
     (mixed_inputs / "001_en.txt").write_text("Changed\n", "utf-8")
     assert not pipeline.up_to_date(out, mixed_inputs, options=opts)
+
+
+def test_first_seen_index_keeps_the_first_value_across_merges():
+    """The parent's compact band index (dict + sorted numpy arrays) acts like dict.setdefault."""
+    import random
+
+    from ctkit.pipeline import _FirstSeen
+
+    index, ref = _FirstSeen(flush=100), {}
+    rnd = random.Random(0)
+    keys = [rnd.getrandbits(64) for _ in range(2000)] + [0, 1, 2**63, 2**64 - 1]
+    for i, k in enumerate(keys + keys[::3]):
+        assert index.setdefault(k, i) == ref.setdefault(k, i)
+    assert len(index.keys) >= 2000  # most keys now live in the sorted arrays
+    assert all(index.get(k) == ref[k] for k in keys)
+    assert all(index.get(rnd.getrandbits(64)) is None for _ in range(500))
