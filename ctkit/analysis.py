@@ -14,11 +14,14 @@ separate columns; see `event_reports` for how repeated reports collapse into one
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 import warnings
+import weakref
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -152,6 +155,123 @@ def _isin(s: pd.Series, values: pd.Series | Sequence[Any]) -> np.ndarray:
         return _mask(s.isin(values))
 
 
+#: integer encodings of Arrow-backed columns, keyed by the (immutable) Arrow arrays they were
+#: computed from and dropped when those arrays are freed: the notebooks call several analyses
+#: on the same tables, and hashing 15M strings is most of each call
+_MEMO: dict[tuple[Any, ...], tuple[list[weakref.ref], Any]] = {}
+_MEMO_SIZE = 32
+
+
+def _memo(kind: str, cols: Sequence[pd.Series], compute: Callable[[], Any]) -> Any:
+    """`compute()`, remembered while the Arrow arrays behind `cols` live (numpy results are
+    made read-only, so a caller cannot change a remembered value)."""
+    arrays, digests = [], []
+    for c in cols:
+        a = getattr(c.array, "_pa_array", None)
+        if a is not None:
+            arrays.append(a)
+        else:  # numpy-backed (dates): may change in place, so keyed by content
+            values = np.ascontiguousarray(c.to_numpy())
+            if values.dtype == object:
+                return compute()
+            raw = values.view(np.uint8).tobytes()
+            digests.append(hashlib.blake2b(raw, digest_size=16).digest())
+    key = (kind, *(id(a) for a in arrays), *digests)
+    hit = _MEMO.get(key)
+    if hit is not None and all(r() is a for r, a in zip(hit[0], arrays, strict=True)):
+        return hit[1]
+    value = compute()
+    for v in value if isinstance(value, tuple) else (value,):
+        if isinstance(v, np.ndarray):
+            v.flags.writeable = False
+    while len(_MEMO) >= _MEMO_SIZE:
+        _MEMO.pop(next(iter(_MEMO)))
+    def forget(_: Any, k: tuple[Any, ...] = key) -> None:
+        _MEMO.pop(k, None)
+
+    refs = [weakref.ref(a, forget) for a in arrays]
+    _MEMO[key] = (refs, value)
+    return value
+
+
+def _arrow(s: pd.Series | Sequence[Any]) -> pa.Array:
+    """A column as one contiguous Arrow array (strings stay Arrow strings: no Python objects)."""
+    arr = pa.array(s, from_pandas=True)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def _positions(s: pd.Series, values: pd.Series) -> np.ndarray:
+    """Position in `values` of each value of `s` (its first occurrence); -1 when absent or NA.
+
+    Hashed in Arrow: the integer key that replaces string merges on article_id (a merge of
+    15M country rows with 1M articles on a string key takes tens of seconds in pandas).
+    """
+    if isinstance(s, pd.Series) and isinstance(values, pd.Series):
+        return _memo("positions", [s, values], lambda: _positions_of(s, values))
+    return _positions_of(s, values)
+
+
+def _positions_of(s: pd.Series, values: pd.Series) -> np.ndarray:
+    arr, vals = _arrow(s), _arrow(values)
+    if len(arr) == 0:
+        return np.zeros(0, dtype=np.int64)
+    if arr.type != vals.type:
+        vals = vals.cast(arr.type)
+    idx = pc.index_in(arr, value_set=vals)
+    return np.asarray(pc.fill_null(idx, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of a column (-1 for NA) and its distinct values, codes ordered like the
+    values sorted (so comparing codes compares the strings)."""
+    return _memo("codes", [s], lambda: _codes_of(s))  # type: ignore[no-any-return]
+
+
+def _codes_of(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    arr = _arrow(s)
+    if len(arr) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
+    enc = pc.dictionary_encode(arr)
+    values = enc.dictionary
+    order = np.asarray(pc.array_sort_indices(values).to_numpy(), dtype=np.int64)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    idx = np.asarray(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False),
+                     dtype=np.int64)
+    codes = np.where(idx >= 0, rank[np.maximum(idx, 0)] if len(rank) else -1, -1)
+    return codes, np.asarray(values.take(pa.array(order)).to_pylist(), dtype=object)
+
+
+def _group_codes(s: pd.Series) -> np.ndarray:
+    """Integer codes of a column's values in order of first appearance (-1 for NA): for
+    grouping only, cheaper than `_codes` (no sort)."""
+    return _memo("group_codes", [s], lambda: _group_codes_of(s))  # type: ignore[no-any-return]
+
+
+def _group_codes_of(s: pd.Series) -> np.ndarray:
+    arr = _arrow(s)
+    if len(arr) == 0:
+        return np.zeros(0, dtype=np.int64)
+    idx = pc.dictionary_encode(arr).indices
+    return np.asarray(pc.fill_null(idx, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _first_rows(keys: np.ndarray) -> np.ndarray:
+    """Indices of the first row of each distinct value of an int64 key, in row order."""
+    if len(keys) == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(~pd.Series(keys, copy=False).duplicated().to_numpy())
+
+
+def _nunique_by(group: np.ndarray, item: np.ndarray, n_groups: int) -> np.ndarray:
+    """Per group code (0..n_groups-1), how many distinct items (int codes) it holds."""
+    if len(group) == 0:
+        return np.zeros(n_groups, dtype=np.int64)
+    key = group.astype(np.int64) * (int(item.max()) + 1) + item
+    first = _first_rows(key)
+    return np.bincount(group[first], minlength=n_groups).astype(np.int64)
+
+
 def _period_start(dates: pd.Series, freq: str) -> pd.Series:
     """Start of the calendar period of each date (NaT stays NaT)."""
     out = pd.to_datetime(dates).dt.to_period(FREQS[freq]).dt.start_time
@@ -171,6 +291,11 @@ def _meta(articles: pd.DataFrame, cols: Iterable[str]) -> pd.DataFrame:
     """`article_id` plus `cols` of the articles, one row per article."""
     cols = [ARTICLE_ID, *dict.fromkeys(c for c in cols if c != ARTICLE_ID)]
     _require(articles, cols, "articles")
+    ids = articles[ARTICLE_ID]
+    unique = _memo("unique", [ids], lambda: bool(pc.count_distinct(
+        _arrow(ids), mode="all").as_py() == len(ids))) if len(ids) else True
+    if unique:  # the usual case: same columns, same (remembered) encodings
+        return articles[cols].reset_index(drop=True)
     return articles[cols].drop_duplicates(ARTICLE_ID).reset_index(drop=True)
 
 
@@ -197,27 +322,6 @@ def _dated(meta: pd.DataFrame, freq: str | None) -> tuple[pd.DataFrame, int]:
 def _in_scope(table: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
     """Rows of `table` whose article is in `articles`."""
     return table[_isin(table[ARTICLE_ID], articles[ARTICLE_ID])]
-
-
-def _focal_articles(countries: pd.DataFrame, focal: str) -> pd.Series:
-    return countries.loc[_mask(countries[ISO3] == focal), ARTICLE_ID].drop_duplicates()
-
-
-def _partner_mentions(countries: pd.DataFrame, articles: pd.DataFrame, *, focal: str,
-                      require_focal: bool) -> pd.DataFrame:
-    """Partner mention rows (article_id, iso3, country) in scope."""
-    _require(countries, [ARTICLE_ID, ISO3, COUNTRY], "countries")
-    cn = _in_scope(countries[[ARTICLE_ID, ISO3, COUNTRY]], articles)
-    cn = cn[cn[ISO3].notna()]
-    if require_focal:
-        cn = cn[_isin(cn[ARTICLE_ID], _focal_articles(cn, focal))]
-    return cn[_mask(cn[ISO3] != focal)].reset_index(drop=True)
-
-
-def _country_names(countries: pd.DataFrame) -> pd.Series:
-    """iso3 -> English short name (the first one given)."""
-    cn = countries[[ISO3, COUNTRY]].dropna().drop_duplicates(ISO3)
-    return pd.Series(cn[COUNTRY].to_numpy(), index=cn[ISO3].to_numpy(), dtype=schema.STR)
 
 
 def _finish(df: pd.DataFrame, cols: Sequence[str], sort: Sequence[str],
@@ -370,6 +474,148 @@ def filter_corpus(corpus: Corpus, *, start: Any = None, end: Any = None,
 
 
 # -- events: collapsing repeated reports ---------------------------------------------------------
+@dataclass
+class _Reports:
+    """`event_reports` as integer arrays, one entry per (reported event, partner) row.
+
+    art: position of the article in `meta`; iso/type: codes into `iso_names`/`type_names`;
+    key: code of the distinct event (into `key_names`), date: its first report (ns, NaT as
+    `_NAT`). Built without a string merge or a string sort, so that a million articles
+    (ten million event rows) take seconds; `event_reports` turns it into the public table.
+    """
+
+    meta: pd.DataFrame
+    row: np.ndarray
+    art: np.ndarray
+    iso: np.ndarray
+    type: np.ndarray
+    key: np.ndarray
+    date: np.ndarray
+    iso_names: np.ndarray
+    type_names: np.ndarray
+    key_names: np.ndarray
+    partner_names: np.ndarray
+    key_partners: np.ndarray
+
+
+_NAT = np.iinfo(np.int64).min
+
+
+def _reports(events: pd.DataFrame, articles: pd.DataFrame, *, focal: str,
+             window_days: int, scope: np.ndarray | None = None) -> _Reports:
+    """The integer form of `event_reports` (see there for the rules); `scope` (a mask over
+    the articles' meta) gives the result of passing only those articles. Remembered for the
+    same tables (see `_memo`): a notebook asks for it several times."""
+    _require(events, [EVENT_ID, ARTICLE_ID, TYPE, ISO3], "events")
+    meta = _meta(articles, [PUBLISHED] + ([DUPLICATE_OF] if DUPLICATE_OF in articles else []))
+    digest = "" if scope is None else hashlib.blake2b(
+        np.packbits(scope).tobytes(), digest_size=16).hexdigest()
+    cols = [events[c] for c in (EVENT_ID, ARTICLE_ID, TYPE, ISO3)] + [meta[c] for c in meta]
+    kind = f"reports|{focal}|{window_days}|{digest}|{-1 if scope is None else len(scope)}"
+    return _memo(kind, cols, lambda: _reports_of(  # type: ignore[no-any-return]
+        events, meta, focal=focal, window_days=window_days, scope=scope))
+
+
+def _reports_of(events: pd.DataFrame, meta: pd.DataFrame, *, focal: str, window_days: int,
+                scope: np.ndarray | None) -> _Reports:
+    art = _positions(events[ARTICLE_ID], meta[ARTICLE_ID])
+    iso, iso_names = _codes(events[ISO3])
+    keep = (art >= 0) & (iso >= 0)
+    if scope is not None:
+        keep &= scope[np.maximum(art, 0)]
+    hit = np.flatnonzero(iso_names == focal)
+    if len(hit):
+        keep &= iso != hit[0]
+    rows = np.flatnonzero(keep)
+    eid = _group_codes(events[EVENT_ID])[rows]
+    # one row per (event, partner), sorted by event then partner (codes sort like strings)
+    pair = eid * (len(iso_names) + 1) + iso[rows]
+    order = np.argsort(pair, kind="stable")
+    first = order[np.r_[True, pair[order][1:] != pair[order][:-1]]] if len(order) else order
+    rows, eid = rows[first], eid[first]
+    art, iso = art[rows], iso[rows]
+    typ_all, type_names = _codes(events[TYPE])
+    typ = typ_all[rows]
+    if (typ < 0).any():  # a missing type keys the event as ""
+        typ, type_names = _codes(events[TYPE].iloc[rows].astype(schema.STR).fillna(""))
+    # per event: its first row (article, type) and its partner set
+    starts = np.flatnonzero(np.r_[True, eid[1:] != eid[:-1]]) if len(eid) else eid
+    sizes = np.diff(np.r_[starts, len(eid)])
+    ev_of_row = np.repeat(np.arange(len(starts)), sizes)
+    pos = np.arange(len(eid)) - np.repeat(starts, sizes)
+    base = len(iso_names) + 1
+    small = sizes <= max(1, int(np.floor(62 / np.log2(base + 1))))
+    pkey = np.zeros(len(starts), dtype=np.int64)
+    np.add.at(pkey, ev_of_row, (iso + 1) * (base ** np.minimum(pos, 40)).astype(np.int64)
+              * small[ev_of_row])
+    joined = {}
+    for e in np.flatnonzero(~small):  # very long partner lists: spell them out
+        joined[e] = "+".join(iso_names[iso[starts[e]:starts[e] + sizes[e]]])
+    pcode, pvals = pd.factorize(pd.Series(np.where(small, pkey, -1 - np.arange(len(starts)))))
+    partner_names = np.empty(len(pvals), dtype=object)
+    for i, (v, e) in enumerate(zip(pvals, pd.Series(np.arange(len(starts))).groupby(pcode)
+                                   .first().to_numpy(), strict=True)):
+        if v >= 0:
+            codes = iso[starts[e]:starts[e] + sizes[e]]
+            partner_names[i] = "+".join(iso_names[codes])
+        else:
+            partner_names[i] = joined[e]
+    ev_art, ev_type = art[starts], typ[starts]
+    # report date of an event: earliest copy of its article (syndicated copies count once)
+    pub = meta[PUBLISHED].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    canon_s = (meta[DUPLICATE_OF].fillna(meta[ARTICLE_ID]) if DUPLICATE_OF in meta
+               else meta[ARTICLE_ID])
+    canon, canon_names = _codes(canon_s.astype(schema.STR))
+    gmin = np.full(len(canon_names), np.iinfo(np.int64).max, dtype=np.int64)
+    dated = pub != _NAT
+    if scope is not None:
+        dated &= scope
+    np.minimum.at(gmin, canon[dated], pub[dated])
+    gdate = gmin[canon]
+    gdate[gdate == np.iinfo(np.int64).max] = _NAT
+    ev_gdate = gdate[ev_art]
+    # anchored runs per (type, partners): a run starts at a report more than window_days
+    # after the run's first report; looped over distinct (group, day), not over events
+    group = ev_type * len(partner_names) + pcode
+    ev_date = np.full(len(starts), _NAT, dtype=np.int64)
+    has = ev_gdate != _NAT
+    if has.any():
+        g, d = group[has], ev_gdate[has]
+        pairs = pd.DataFrame({"g": g, "d": d}).drop_duplicates().sort_values(["g", "d"])
+        window = window_days * 86_400 * 10**9
+        anchors = np.empty(len(pairs), dtype=np.int64)
+        prev_g, anchor = -1, 0
+        for i, (gg, dd) in enumerate(zip(pairs["g"].tolist(), pairs["d"].tolist(),
+                                         strict=True)):
+            if gg != prev_g or dd - anchor > window:
+                prev_g, anchor = gg, dd
+            anchors[i] = anchor
+        dcode, dvals = pd.factorize(d)
+        pair_code = pairs["g"].to_numpy() * len(dvals) + pd.Index(dvals).get_indexer(
+            pairs["d"].to_numpy())
+        lookup = pd.Series(anchors, index=pair_code)
+        ev_date[has] = lookup.reindex(g * len(dvals) + dcode).to_numpy()
+    # the distinct event: (type, partners, first report day), or its article when undated
+    is_dated = ev_date != _NAT
+    tail = np.where(is_dated, ev_date // (86_400 * 10**9), canon[ev_art])
+    tail = tail - (tail.min() if len(tail) else 0)
+    kcode, _ = pd.factorize((group * 2 + is_dated) * (int(tail.max(initial=0)) + 1) + tail)
+    kfirst = pd.Series(np.arange(len(starts))).groupby(kcode).first().to_numpy() \
+        if len(starts) else np.zeros(0, dtype=np.int64)
+    kd = ev_date[kfirst]
+    day_s = pd.Series(kd.astype("datetime64[ns]")).dt.strftime("%Y-%m-%d").astype(object)
+    tail_s = np.where(kd != _NAT, day_s.to_numpy(), canon_names[canon[ev_art[kfirst]]])
+    key_names = (type_names[ev_type[kfirst]].astype(object) + "|"
+                 + partner_names[pcode[kfirst]] + "|" + tail_s.astype(object))
+    for arr in (rows, art, iso, typ):
+        arr.flags.writeable = False
+    return _Reports(meta=meta, row=rows, art=art, iso=iso, type=typ,
+                    key=kcode[ev_of_row].astype(np.int64), date=ev_date[ev_of_row],
+                    iso_names=iso_names, type_names=type_names,
+                    key_names=np.asarray(key_names, dtype=object),
+                    partner_names=partner_names, key_partners=pcode[kfirst])
+
+
 def event_reports(events: pd.DataFrame, articles: pd.DataFrame, *, focal: str | None = None,
                   window_days: int = 7) -> pd.DataFrame:
     """One row per (reported event, partner) with the key of the distinct event it reports.
@@ -387,63 +633,20 @@ def event_reports(events: pd.DataFrame, articles: pd.DataFrame, *, focal: str | 
     focal = _focal(focal)
     if window_days < 0:
         raise ValueError(f"window_days must be >= 0, got {window_days}")
-    _require(events, [EVENT_ID, ARTICLE_ID, TYPE, ISO3], "events")
     cols = [EVENT_ID, ARTICLE_ID, TYPE, ISO3, PARTNERS, EVENT_KEY, EVENT_DATE]
-    ev = _in_scope(events[[EVENT_ID, ARTICLE_ID, TYPE, ISO3]], articles)
-    ev = ev[_mask(ev[ISO3].notna() & (ev[ISO3] != focal))].drop_duplicates([EVENT_ID, ISO3])
-    if ev.empty:
+    r = _reports(events, articles, focal=focal, window_days=window_days)
+    if len(r.row) == 0:
         return _empty(cols, {EVENT_DATE: _TIME})
-    meta = _meta(articles, [PUBLISHED] + ([DUPLICATE_OF] if DUPLICATE_OF in articles else []))
-    canon = meta[DUPLICATE_OF] if DUPLICATE_OF in meta else meta[ARTICLE_ID]
-    meta["_canon"] = canon.fillna(meta[ARTICLE_ID]).astype(schema.STR)
-    meta["_gdate"] = meta.groupby("_canon")[PUBLISHED].transform("min")
-    ev = ev.sort_values([EVENT_ID, ISO3], kind="stable")
-    per_event = (ev.groupby(EVENT_ID, sort=False)
-                 .agg(**{ARTICLE_ID: (ARTICLE_ID, "first"), TYPE: (TYPE, "first")}).reset_index())
-    per_event[PARTNERS] = _joined(ev).reindex(per_event[EVENT_ID]).to_numpy()
-    per_event = per_event.merge(meta[[ARTICLE_ID, "_canon", "_gdate"]], on=ARTICLE_ID, how="left")
-    per_event[TYPE] = per_event[TYPE].astype(schema.STR).fillna("")
-    per_event[EVENT_DATE] = _anchored_runs(per_event, window_days)
-    day = per_event[EVENT_DATE].dt.strftime("%Y-%m-%d").astype(object)
-    tail = day.where(per_event[EVENT_DATE].notna(), per_event["_canon"].astype(object))
-    per_event[EVENT_KEY] = (per_event[TYPE].astype(object) + "|" + per_event[PARTNERS] + "|"
-                            + tail).astype(schema.STR)
-    out = ev[[EVENT_ID, ISO3]].merge(per_event, on=EVENT_ID, how="left")
-    out[PARTNERS] = out[PARTNERS].astype(schema.STR)
+    out = pd.DataFrame({
+        EVENT_ID: events[EVENT_ID].iloc[r.row].astype(schema.STR).array,
+        ARTICLE_ID: r.meta[ARTICLE_ID].iloc[r.art].astype(schema.STR).array,
+        TYPE: pd.array(r.type_names[r.type], dtype=schema.STR),
+        ISO3: pd.array(r.iso_names[r.iso], dtype=schema.STR),
+        PARTNERS: pd.array(r.partner_names[r.key_partners[r.key]], dtype=schema.STR),
+        EVENT_KEY: pd.array(r.key_names[r.key], dtype=schema.STR),
+        EVENT_DATE: r.date.astype("datetime64[ns]"),
+    })
     return _finish(out, cols, [EVENT_DATE, EVENT_KEY, ARTICLE_ID, EVENT_ID, ISO3])
-
-
-def _joined(ev: pd.DataFrame) -> pd.Series:
-    """event_id -> its sorted partner codes joined by "+" (vectorised: no Python per event)."""
-    rank = ev.groupby(EVENT_ID, sort=False).cumcount()
-    wide = ev.assign(_r=rank.to_numpy()).pivot(index=EVENT_ID, columns="_r", values=ISO3)
-    wide = wide.astype(object)
-    out = wide[0].astype(str)
-    for col in list(wide.columns)[1:]:
-        out = out + ("+" + wide[col].astype(object)).fillna("")
-    return out
-
-
-def _anchored_runs(per_event: pd.DataFrame, window_days: int) -> pd.Series:
-    """Per event, the first report date of its run of same (type, partners) reports."""
-    result = pd.Series(pd.NaT, index=per_event.index, dtype=_TIME)
-    dated = per_event[per_event["_gdate"].notna()]
-    if dated.empty:
-        return result
-    code = dated.groupby([TYPE, PARTNERS], sort=False).ngroup().to_numpy()
-    days = dated["_gdate"].to_numpy(dtype="datetime64[ns]").astype("int64")
-    order = np.lexsort((days, code))
-    window = window_days * 86_400 * 10**9
-    anchors = np.empty(len(order), dtype="int64")
-    prev_code, anchor = -1, 0
-    for pos, (c, d) in enumerate(zip(code[order].tolist(), days[order].tolist(), strict=True)):
-        if c != prev_code or d - anchor > window:
-            prev_code, anchor = c, d
-        anchors[pos] = anchor
-    values = np.empty(len(order), dtype="int64")
-    values[order] = anchors
-    result.loc[dated.index] = values.astype("datetime64[ns]")
-    return result
 
 
 def collapse_events(events: pd.DataFrame, articles: pd.DataFrame, *, focal: str | None = None,
@@ -453,18 +656,42 @@ def collapse_events(events: pd.DataFrame, articles: pd.DataFrame, *, focal: str 
     Columns: event_key, type, iso3, partners, event_date, reports (distinct articles reporting
     it, syndicated copies included), first_article_id. See `event_reports` for the key.
     """
-    rep = event_reports(events, articles, focal=focal, window_days=window_days)
+    focal = _focal(focal)
+    if window_days < 0:
+        raise ValueError(f"window_days must be >= 0, got {window_days}")
     cols = [EVENT_KEY, TYPE, ISO3, PARTNERS, EVENT_DATE, REPORTS, FIRST_ARTICLE_ID]
-    if rep.empty:
+    r = _reports(events, articles, focal=focal, window_days=window_days)
+    if len(r.row) == 0:
         return _empty(cols, {EVENT_DATE: _TIME, REPORTS: "int64"})
-    meta = _meta(articles, [PUBLISHED])
-    rep = rep.merge(meta, on=ARTICLE_ID, how="left").sort_values(
-        [PUBLISHED, ARTICLE_ID], na_position="last", kind="stable")
-    out = (rep.groupby([EVENT_KEY, ISO3], sort=False)
-           .agg(**{TYPE: (TYPE, "first"), PARTNERS: (PARTNERS, "first"),
-                   EVENT_DATE: (EVENT_DATE, "first"), REPORTS: (ARTICLE_ID, "nunique"),
-                   FIRST_ARTICLE_ID: (ARTICLE_ID, "first")}).reset_index())
+    pub = r.meta[PUBLISHED].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    id_rank = _rank(r.meta[ARTICLE_ID])
+    grp, _ = pd.factorize(r.key * (len(r.iso_names) + 1) + r.iso)
+    n = int(grp.max()) + 1
+    # first report: earliest published (undated last), then smallest article_id
+    p = pub[r.art]
+    order = np.lexsort((id_rank[r.art], np.where(p == _NAT, np.iinfo(np.int64).max, p), grp))
+    firsts = order[np.r_[True, grp[order][1:] != grp[order][:-1]]]
+    firsts = firsts[np.argsort(grp[firsts])]
+    out = pd.DataFrame({
+        EVENT_KEY: pd.array(r.key_names[r.key[firsts]], dtype=schema.STR),
+        TYPE: pd.array(r.type_names[r.type[firsts]], dtype=schema.STR),
+        ISO3: pd.array(r.iso_names[r.iso[firsts]], dtype=schema.STR),
+        PARTNERS: pd.array(r.partner_names[r.key_partners[r.key[firsts]]], dtype=schema.STR),
+        EVENT_DATE: r.date[firsts].astype("datetime64[ns]"),
+        REPORTS: _nunique_by(grp, r.art, n),
+        FIRST_ARTICLE_ID: r.meta[ARTICLE_ID].iloc[r.art[firsts]].astype(schema.STR).array,
+    })
     return _finish(out, cols, [EVENT_DATE, EVENT_KEY, ISO3])
+
+
+def _rank(s: pd.Series) -> np.ndarray:
+    """Rank of each value of a string column in sorted order (ties share no rank; NA last)."""
+    arr = _arrow(s)
+    order = np.asarray(pc.array_sort_indices(arr, null_placement="at_end").to_numpy(),
+                       dtype=np.int64)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank
 
 
 def _empty(cols: Sequence[str], dtypes: Mapping[str, str] | None = None) -> pd.DataFrame:
@@ -504,43 +731,108 @@ def partner_counts(countries: pd.DataFrame, articles: pd.DataFrame, *, focal: st
         articles = articles.assign(**{TITLE: pd.Series(pd.NA, index=articles.index,
                                                        dtype=schema.STR)})
     meta, undated = _dated(_meta(articles, [c for c in (by, PUBLISHED, TITLE) if c]), freq)
-    pm = _partner_mentions(countries, meta, focal=focal, require_focal=require_focal)
-    pm = pm.merge(meta, on=ARTICLE_ID, how="inner")
-    if pm.empty:
+    pm = _mention_codes(countries, meta, focal=focal, require_focal=require_focal)
+    if len(pm.art) == 0:
         return _empty(cols, {PERIOD: _TIME, ARTICLES: "int64", MENTIONS: "int64",
                              SHARE: "float64", EVENTS: "Int64", WEIGHTED: "Float64"})
-    gkeys = [*keys, ISO3]
-    out = (pm.groupby(gkeys, dropna=False, sort=False)
-           .agg(**{ARTICLES: (ARTICLE_ID, "nunique"), MENTIONS: (ARTICLE_ID, "size")})
-           .reset_index())
+    # group columns as integer codes per article: by value (-1 = NA), period
+    kcodes = {}
+    if by:
+        kcodes[by] = _codes(meta[by])
+    if freq:
+        kcodes[PERIOD] = _codes(meta[PERIOD])
+    rows = pd.DataFrame({**{f"_{k}": c[pm.art] for k, c in
+                            ((k, v[0]) for k, v in kcodes.items())},
+                         "_i": pm.iso, "_a": pm.art})
+    ikeys = [f"_{k}" for k in keys]
+    out = (rows.groupby([*ikeys, "_i"], sort=False)
+           .agg(**{ARTICLES: ("_a", "nunique"), MENTIONS: ("_a", "size")}).reset_index())
     if keys:
-        denom = pm.groupby(keys, dropna=False)[ARTICLE_ID].nunique().rename(TOTAL).reset_index()
-        out = out.merge(denom, on=keys, how="left")
+        denom = rows.groupby(ikeys, sort=False)["_a"].nunique().rename(TOTAL).reset_index()
+        out = out.merge(denom, on=ikeys, how="left")
     else:
-        out[TOTAL] = pm[ARTICLE_ID].nunique()
+        out[TOTAL] = len(np.unique(pm.art))
+    out[MENTIONS] = out[MENTIONS].astype("Int64")  # as counted on the string table before
     out[SHARE] = out[ARTICLES] / out[TOTAL]
-    out[COUNTRY] = out[ISO3].map(_country_names(countries)).astype(schema.STR)
-    latest = (pm.drop_duplicates([*gkeys, ARTICLE_ID]).dropna(subset=[TITLE])
-              .sort_values([PUBLISHED, ARTICLE_ID], ascending=[False, True], na_position="last",
-                           kind="stable")
-              .drop_duplicates(gkeys)[[*gkeys, TITLE]].rename(columns={TITLE: EXAMPLE_TITLE}))
-    out = out.merge(latest, on=gkeys, how="left")
+    # example headline: the most recent article of the group with a title (then smallest id)
+    titled = meta[TITLE].notna().to_numpy()[pm.art]
+    cand = rows[titled].drop_duplicates([*ikeys, "_i", "_a"])
+    pub = meta[PUBLISHED].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    rank = _rank(meta[ARTICLE_ID])
+    a = cand["_a"].to_numpy()
+    cand = cand.assign(_t=~pub[a], _r=rank[a]).sort_values([*ikeys, "_i", "_t", "_r"])
+    latest = cand.drop_duplicates([*ikeys, "_i"])
+    latest = latest.assign(**{EXAMPLE_TITLE: meta[TITLE].to_numpy()[latest["_a"].to_numpy()]})
+    out = out.merge(latest[[*ikeys, "_i", EXAMPLE_TITLE]], on=[*ikeys, "_i"], how="left")
     out[EXAMPLE_TITLE] = out[EXAMPLE_TITLE].astype(schema.STR)
     out[EVENTS] = pd.array([pd.NA] * len(out), dtype="Int64")
     out[WEIGHTED] = pd.array([pd.NA] * len(out), dtype="Float64")
     if events is not None:
-        scope = meta[_isin(meta[ARTICLE_ID], pm[ARTICLE_ID])]
-        rep = event_reports(events, articles, focal=focal, window_days=window_days)
-        rep = rep.merge(scope, on=ARTICLE_ID, how="inner").drop_duplicates([*gkeys, EVENT_KEY])
-        rep[WEIGHTED] = rep[TYPE].map(lambda t: float((weights or {}).get(t, 1.0)))
-        ev = (rep.groupby(gkeys, dropna=False)
-              .agg(**{EVENTS: (EVENT_KEY, "size"), WEIGHTED: (WEIGHTED, "sum")}).reset_index())
-        out = out.drop(columns=[EVENTS, WEIGHTED]).merge(ev, on=gkeys, how="left")
+        r = _reports(events, articles, focal=focal, window_days=window_days)
+        in_pm = np.zeros(len(meta), dtype=bool)
+        in_pm[pm.art] = True
+        m = _positions(r.meta[ARTICLE_ID], meta[ARTICLE_ID])[r.art] if len(r.art) else r.art
+        iso_map = pd.Series(np.arange(len(pm.iso_names)), index=pm.iso_names)
+        iso = iso_map.reindex(r.iso_names).fillna(-1).to_numpy(dtype=np.int64)[r.iso] \
+            if len(r.art) else r.iso
+        ok = (m >= 0) & (iso >= 0)
+        ok[ok] &= in_pm[m[ok]]
+        weight = np.array([float((weights or {}).get(t, 1.0)) for t in r.type_names])
+        ev = pd.DataFrame({**{f"_{k}": v[0][m[ok]] for k, v in kcodes.items()},
+                           "_i": iso[ok], "_k": r.key[ok], WEIGHTED: weight[r.type[ok]]})
+        ev = (ev.drop_duplicates([*ikeys, "_i", "_k"]).groupby([*ikeys, "_i"], sort=False)
+              .agg(**{EVENTS: ("_k", "size"), WEIGHTED: (WEIGHTED, "sum")}).reset_index())
+        out = out.drop(columns=[EVENTS, WEIGHTED]).merge(ev, on=[*ikeys, "_i"], how="left")
         out[EVENTS] = out[EVENTS].fillna(0).astype("Int64")
         out[WEIGHTED] = out[WEIGHTED].fillna(0.0).astype("Float64")
+    out[ISO3] = pd.array(pm.iso_names[out["_i"].to_numpy()], dtype=schema.STR)
+    for k, (_, names) in kcodes.items():
+        c = out[f"_{k}"].to_numpy()
+        vals = np.where(c >= 0, names[np.maximum(c, 0)] if len(names) else None, None)
+        out[k] = (pd.array(vals, dtype=schema.STR) if k != PERIOD
+                  else pd.to_datetime(pd.Series(vals, dtype=object)).astype(_TIME).to_numpy())
+    out[COUNTRY] = out[ISO3].map(pm.country_names).astype(schema.STR)
     out = out[out[MENTIONS] >= min_mentions]
     return _finish(out, cols, [*keys, ARTICLES, MENTIONS, ISO3],
                    ascending=[True] * len(keys) + [False, False, True], undated=undated)
+
+
+@dataclass
+class _Mentions:
+    """Partner mention rows in scope as codes: art (position in the articles' meta), iso (code
+    into iso_names); country_names maps iso3 -> English name (first given)."""
+
+    art: np.ndarray
+    iso: np.ndarray
+    iso_names: np.ndarray
+    country_names: pd.Series
+
+
+def _mention_codes(countries: pd.DataFrame, meta: pd.DataFrame, *, focal: str,
+                   require_focal: bool) -> _Mentions:
+    """Partner mention rows in scope: countries other than `focal` named in articles of
+    `meta` (that also name `focal` with `require_focal`), as integer codes (no string merge:
+    see `_positions`)."""
+    _require(countries, [ARTICLE_ID, ISO3, COUNTRY], "countries")
+    art = _positions(countries[ARTICLE_ID], meta[ARTICLE_ID])
+    iso, iso_names = _codes(countries[ISO3])
+    named = (iso >= 0) & countries[COUNTRY].notna().to_numpy()
+    first = np.flatnonzero(named)
+    first = first[_first_rows(iso[first])]
+    country_names = pd.Series(countries[COUNTRY].iloc[first].to_numpy(),
+                              index=iso_names[iso[first]], dtype=schema.STR)
+    keep = (art >= 0) & (iso >= 0)
+    hit = np.flatnonzero(iso_names == focal)
+    if len(hit):
+        is_focal = keep & (iso == hit[0])
+        if require_focal:
+            names_focal = np.zeros(len(meta), dtype=bool)
+            names_focal[art[is_focal]] = True
+            keep &= names_focal[np.maximum(art, 0)]
+        keep &= ~is_focal
+    elif require_focal:
+        keep[:] = False
+    return _Mentions(art[keep], iso[keep], iso_names, country_names)
 
 
 def coverage(countries: pd.DataFrame, articles: pd.DataFrame, *, focal: str | None = None,
@@ -561,20 +853,26 @@ def coverage(countries: pd.DataFrame, articles: pd.DataFrame, *, focal: str | No
         raise ValueError(f"normalize must be None, 'outlet' or 'partner', got {normalize!r}")
     cols = [by, ISO3, COUNTRY, ARTICLES, TOTAL, SHARE]
     meta = _meta(articles, [by])
-    pm = _partner_mentions(countries, meta, focal=focal, require_focal=require_focal)
-    pm = pm.drop_duplicates([ARTICLE_ID, ISO3]).merge(meta, on=ARTICLE_ID, how="inner")
-    if pm.empty:
+    pm = _mention_codes(countries, meta, focal=focal, require_focal=require_focal)
+    if len(pm.art) == 0:
         return _empty(cols, {ARTICLES: "int64", TOTAL: "int64", SHARE: "float64"})
-    out = pm.groupby([by, ISO3], dropna=False).size().rename(ARTICLES).reset_index()
+    bcode, bnames = _codes(meta[by])
+    rows = pd.DataFrame({"_b": bcode[pm.art], "_i": pm.iso, "_a": pm.art})
+    rows = rows.drop_duplicates(["_a", "_i"])
+    out = rows.groupby(["_b", "_i"]).size().rename(ARTICLES).reset_index()
     if normalize is None:
         out[TOTAL] = int(out[ARTICLES].sum())
     elif normalize == "partner":
-        out[TOTAL] = out.groupby(ISO3)[ARTICLES].transform("sum")
+        out[TOTAL] = out.groupby("_i")[ARTICLES].transform("sum")
     else:
-        per_outlet = pm.groupby(by, dropna=False)[ARTICLE_ID].nunique().rename(TOTAL)
-        out = out.merge(per_outlet.reset_index(), on=by, how="left")
+        per_outlet = rows.groupby("_b")["_a"].nunique().rename(TOTAL)
+        out = out.merge(per_outlet.reset_index(), on="_b", how="left")
     out[SHARE] = out[ARTICLES] / out[TOTAL]
-    out[COUNTRY] = out[ISO3].map(_country_names(countries)).astype(schema.STR)
+    b = out["_b"].to_numpy()
+    out[by] = pd.array(np.where(b >= 0, bnames[np.maximum(b, 0)] if len(bnames) else None, None),
+                       dtype=schema.STR)
+    out[ISO3] = pd.array(pm.iso_names[out["_i"].to_numpy()], dtype=schema.STR)
+    out[COUNTRY] = out[ISO3].map(pm.country_names).astype(schema.STR)
     return _finish(out, cols, [by, ARTICLES, ISO3], ascending=[True, False, True])
 
 
@@ -609,8 +907,10 @@ def share_of_voice(countries: pd.DataFrame, articles: pd.DataFrame, *, focal: st
     if meta.empty:
         return _empty(cols, {PERIOD: _TIME, ARTICLES: "int64", OUTPUT: "int64", SHARE: "float64",
                              RATE: "float64", NORMALIZED_SHARE: "float64"})
-    pm = _partner_mentions(countries, meta, focal=focal, require_focal=require_focal)
-    meta = meta.assign(_on=_isin(meta[ARTICLE_ID], pm[ARTICLE_ID]).astype("int64"))
+    pm = _mention_codes(countries, meta, focal=focal, require_focal=require_focal)
+    on = np.zeros(len(meta), dtype="int64")
+    on[pm.art] = 1
+    meta = meta.assign(_on=on)
     out = (meta.groupby([*keys, by], dropna=False)
            .agg(**{ARTICLES: ("_on", "sum"), OUTPUT: (ARTICLE_ID, "size")}).reset_index())
     group = out.groupby(keys)[ARTICLES] if keys else out[ARTICLES]
@@ -634,15 +934,35 @@ def comention_pairs(countries: pd.DataFrame, *, focal: str | None = None, min_ar
     focal = _focal(focal)
     cols = [ISO3_A, ISO3_B, ARTICLES]
     _require(countries, [ARTICLE_ID, ISO3], "countries")
-    cn = countries[[ARTICLE_ID, ISO3]].dropna().drop_duplicates()
-    if require_focal:
-        cn = cn[_isin(cn[ARTICLE_ID], _focal_articles(cn, focal))]
-    cn = cn[_mask(cn[ISO3] != focal)]
-    pairs = cn.merge(cn, on=ARTICLE_ID, suffixes=("_a", "_b"))
-    pairs = pairs[_mask(pairs[ISO3_A] < pairs[ISO3_B])]
-    if pairs.empty:
+    art, _ = _codes(countries[ARTICLE_ID])
+    iso, iso_names = _codes(countries[ISO3])
+    keep = (art >= 0) & (iso >= 0)
+    hit = np.flatnonzero(iso_names == focal)
+    if len(hit):
+        is_focal = keep & (iso == hit[0])
+        if require_focal:
+            names_focal = np.zeros(int(art.max()) + 1 if len(art) else 0, dtype=bool)
+            names_focal[art[is_focal]] = True
+            keep &= names_focal[np.maximum(art, 0)] if len(art) else keep
+        keep &= ~is_focal
+    elif require_focal:
+        keep[:] = False
+    n_iso = len(iso_names)
+    pair = np.unique(art[keep] * (n_iso + 1) + iso[keep])  # distinct (article, partner), sorted
+    a, i = pair // (n_iso + 1), pair % (n_iso + 1)
+    codes = []
+    for d in range(1, len(a)):  # partners d apart in an article's sorted list
+        same = a[d:] == a[:-d]
+        if not same.any():
+            break
+        codes.append(i[:-d][same] * n_iso + i[d:][same])
+    if not codes:
         return _empty(cols, {ARTICLES: "int64"})
-    out = pairs.groupby([ISO3_A, ISO3_B]).size().rename(ARTICLES).reset_index()
+    counts = np.bincount(np.concatenate(codes), minlength=n_iso * n_iso)
+    hits = np.flatnonzero(counts)
+    out = pd.DataFrame({ISO3_A: pd.array(iso_names[hits // n_iso], dtype=schema.STR),
+                        ISO3_B: pd.array(iso_names[hits % n_iso], dtype=schema.STR),
+                        ARTICLES: counts[hits].astype("int64")})
     out = out[out[ARTICLES] >= min_articles]
     return _finish(out, cols, [ARTICLES, ISO3_A, ISO3_B], ascending=[False, True, True])
 
@@ -837,23 +1157,35 @@ def cooperation_over_time(events: pd.DataFrame, articles: pd.DataFrame, *,
         raise ValueError(f"by must be 'iso3' or 'type', got {by!r}")
     cols = [PERIOD, by, EVENTS, ARTICLES, MENTIONS]
     meta, undated = _dated(_meta(articles, [PUBLISHED]), freq)
-    scope = articles
+    scope = None
     if countries is not None:
         _require(countries, [ARTICLE_ID, ISO3], "countries")
-        scope = articles[_isin(articles[ARTICLE_ID], _focal_articles(countries, focal))]
-    rep = event_reports(events, scope, focal=focal, window_days=window_days)
-    rep = rep.merge(meta[[ARTICLE_ID, PERIOD]], on=ARTICLE_ID, how="inner")
-    if rep.empty:
+        ids = _meta(articles, [])[ARTICLE_ID]
+        where = _positions(countries[ARTICLE_ID], ids)
+        iso, iso_names = _codes(countries[ISO3])
+        hit = np.flatnonzero(iso_names == focal)
+        scope = np.zeros(len(ids), dtype=bool)
+        if len(hit):
+            scope[where[(iso == hit[0]) & (where >= 0)]] = True
+    r = _reports(events, articles, focal=focal, window_days=window_days, scope=scope)
+    pub = r.meta[PUBLISHED].to_numpy(dtype="datetime64[ns]")
+    keep = ~np.isnat(pub[r.art])
+    if not keep.any():
         return _empty(cols, {PERIOD: _TIME, EVENTS: "int64", ARTICLES: "int64",
                              MENTIONS: "int64"})
-    rep[EVENT_DATE] = _period_start(rep[EVENT_DATE], freq)
-    by_event = (rep.drop_duplicates([EVENT_KEY, by])
-                .groupby([EVENT_DATE, by]).size().rename(EVENTS).reset_index()
-                .rename(columns={EVENT_DATE: PERIOD}))
-    by_report = (rep.groupby([PERIOD, by])
-                 .agg(**{ARTICLES: (ARTICLE_ID, "nunique"), MENTIONS: (ARTICLE_ID, "size")})
-                 .reset_index())
-    counts = by_event.merge(by_report, on=[PERIOD, by], how="outer")
+    art, key, date = r.art[keep], r.key[keep], r.date[keep]
+    grp, names = (r.iso[keep], r.iso_names) if by == ISO3 else (r.type[keep], r.type_names)
+    period = _period_start(pd.Series(pub), freq).to_numpy()[art]
+    first = _first_rows(key * (len(names) + 1) + grp)
+    ev = pd.DataFrame({PERIOD: _period_start(pd.Series(date[first].astype("datetime64[ns]")),
+                                             freq).to_numpy(), "_g": grp[first]})
+    by_event = ev.dropna(subset=[PERIOD]).groupby([PERIOD, "_g"]).size().rename(EVENTS)
+    rows = pd.DataFrame({PERIOD: period, "_g": grp, "_a": art})
+    by_report = rows.groupby([PERIOD, "_g"]).agg(**{ARTICLES: ("_a", "nunique"),
+                                                    MENTIONS: ("_a", "size")})
+    counts = pd.concat([by_event, by_report], axis=1).reset_index()
+    counts[by] = pd.array(names[counts["_g"].to_numpy()], dtype=schema.STR)
+    counts = counts.drop(columns="_g")
     out = _complete(counts, _period_range(meta[PUBLISHED], freq), [by],
                     [EVENTS, ARTICLES, MENTIONS])
     return _finish(out, cols, [PERIOD, by], undated=undated)
@@ -914,6 +1246,61 @@ def _stop_words_ar() -> frozenset[str]:
     return frozenset(_ARABIC_MARKS.sub("", w) for w in _blank("ar").Defaults.stop_words)
 
 
+def _group_tokens(groups: Iterable[Any], texts: Iterable[Any],
+                  langs: Iterable[Any]) -> dict[Any, Counter[str]]:
+    """Per group, the counts of `tokens` over its texts, computed fast but identically.
+
+    spaCy tokenizes each whitespace-separated chunk on its own (its cache is per chunk), so
+    the texts are counted as chunks first and each distinct (language, chunk) is tokenized
+    once: the same counts as calling `tokens` on every text, about 30 times faster.
+    """
+    joined: dict[tuple[Any, str], list[str]] = {}
+    for g, text, lang in zip(groups, texts, langs, strict=True):
+        code = lang if isinstance(lang, str) and _LANG_RE.match(lang) else "xx"
+        joined.setdefault((g, code), []).append(str(text))
+    chunks: dict[tuple[Any, str], Counter[str]] = {}
+    for gc, parts in joined.items():  # one pass per group: "\n" joins no chunks, composes nothing
+        clean = _ARABIC_MARKS.sub("", unicodedata.normalize("NFC", "\n".join(parts)))
+        chunks[gc] = Counter(clean.split())
+    distinct: dict[str, dict[str, None]] = {}
+    for (_, code), counter in chunks.items():
+        distinct.setdefault(code, {}).update(dict.fromkeys(counter))
+    words = {code: _chunk_words(list(cs), code) for code, cs in distinct.items()}
+    out: dict[Any, Counter[str]] = {}
+    for (g, code), counter in chunks.items():
+        acc = out.setdefault(g, Counter())
+        table = words[code]
+        for chunk, n in counter.items():
+            for w in table.get(chunk, ()):
+                acc[w] += n
+    return out
+
+
+def _chunk_words(chunks: list[str], lang: str, batch: int = 20_000) -> dict[str, list[str]]:
+    """`tokens` of each whitespace-free chunk, tokenized many at a time (one spaCy call per
+    `batch` chunks joined by spaces; each token is mapped back to its chunk by offset)."""
+    nlp = _blank(lang)
+    latin_stops, ar_stops = _stop_words(nlp.lang), _stop_words_ar()
+    out: dict[str, list[str]] = {}
+    for lo in range(0, len(chunks), batch):
+        part = chunks[lo:lo + batch]
+        starts = np.cumsum([0] + [len(c) + 1 for c in part[:-1]])
+        found: list[list[str]] = [[] for _ in part]
+        for tok in nlp.tokenizer(" ".join(part)):
+            if not tok.is_alpha:
+                continue
+            word = tok.lower_
+            if _ARABIC.search(word):
+                if word in ar_stops:
+                    continue
+            elif word in latin_stops:
+                continue
+            if len(word) >= 2:
+                found[int(np.searchsorted(starts, tok.idx, side="right")) - 1].append(word)
+        out.update(zip(part, found, strict=True))
+    return out
+
+
 def distinctive_terms(texts_by_group: pd.DataFrame, *, top: int = 20,
                       prior: float | Mapping[str, float] = 0.1, min_count: int = 2,
                       group: str = GROUP) -> pd.DataFrame:
@@ -939,9 +1326,7 @@ def distinctive_terms(texts_by_group: pd.DataFrame, *, top: int = 20,
     cols = [GROUP, TERM, COUNT, LOG_ODDS, Z]
     df = texts_by_group.dropna(subset=[group, TEXT])
     langs = (df[LANGUAGE] if LANGUAGE in df else pd.Series(pd.NA, index=df.index))
-    by_group: dict[Any, Counter[str]] = {}
-    for g, text, lang in zip(df[group], df[TEXT], langs, strict=True):
-        by_group.setdefault(g, Counter()).update(tokens(str(text), language=lang))
+    by_group = _group_tokens(df[group], df[TEXT], langs)
     if len(by_group) < 2:
         raise ValueError(f"distinctive_terms needs texts of at least two groups, got "
                          f"{len(by_group)}")

@@ -402,21 +402,47 @@ def notebook_parameters(namespace: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+#: the columns the notebooks' analyses read (`scoped_corpus` loads only these by default):
+#: on a million articles, the other columns (sentences, surfaces, entities, text) are most of
+#: the reading time and memory
+NOTEBOOK_COLUMNS: dict[str, list[str]] = {
+    "articles": ["article_id", "outlet", "title", "published", "language", "duplicate_of"],
+    "countries": ["article_id", "iso3", "country"],
+    "events": ["event_id", "article_id", "type", "iso3"],
+    "engagement": ["article_id", "metric", "value"],
+    "errors": ["source", "stage", "severity", "error"],
+}
+
+
 def scoped_corpus(params: Mapping[str, Any], *, text: bool = False,
+                  columns: Mapping[str, Sequence[str]] | None = NOTEBOOK_COLUMNS,
                   quiet: bool = False) -> Corpus:
     """The corpus at ``params["data_dir"]`` with only the articles the filters keep.
 
     Filters: start, end, outlets, languages (see `ctkit.analysis.filter_corpus`); every table
-    keeps the rows of those articles. Prints one line saying how many articles are in scope.
+    keeps the rows of those articles. Reads only `columns` (default `NOTEBOOK_COLUMNS`: what the
+    notebooks' analyses use; tables not named, e.g. entities, are left empty; ``columns=None``
+    reads everything) plus `articles.text` with ``text=True``. Prints one line saying how many
+    articles are in scope.
     """
     from .analysis import filter_corpus
     from .corpus import load
 
-    corpus = load(params["data_dir"], text=text)
+    if columns is None:
+        corpus = load(params["data_dir"], text=text)
+    else:
+        cols = {k: list(v) for k, v in columns.items()}
+        if text and "articles" in cols and "text" not in cols["articles"]:
+            cols["articles"].append("text")
+        wanted: dict[str, Sequence[str]] = dict(cols)
+        corpus = load(params["data_dir"], tables=list(cols), columns=wanted, text=text)
     filters: dict[str, Any] = {k: params.get(k) for k in ("start", "end", "outlets",
                                                            "languages")}
-    scoped = filter_corpus(corpus, start=filters["start"], end=filters["end"],
-                           outlets=filters["outlets"], languages=filters["languages"])
+    if all(v is None for v in filters.values()):
+        scoped = corpus  # a parsed corpus has no row outside its articles (DESIGN.md §3)
+    else:
+        scoped = filter_corpus(corpus, start=filters["start"], end=filters["end"],
+                               outlets=filters["outlets"], languages=filters["languages"])
     if not quiet:
         used = "; ".join(f"{k} {', '.join(v) if isinstance(v, list) else v}"
                          for k, v in filters.items() if v is not None)
@@ -562,11 +588,13 @@ def counter_coverage(engagement: pd.DataFrame, articles: pd.DataFrame) -> pd.Dat
     Metric "any" counts articles showing at least one counter. Articles without a counter are
     unknown, not zero: this table is what says how far the engagement figures reach.
     """
-    scope = engagement[engagement["article_id"].isin(articles["article_id"])]
+    from .analysis import _isin
+
+    scope = engagement[_isin(engagement["article_id"], articles["article_id"])]
     scope = scope[scope["value"].notna()]
     total = len(articles)
-    metrics = list(dict.fromkeys(scope["metric"].dropna().astype(str)))
-    rows = [(m, int(scope.loc[scope["metric"] == m, "article_id"].nunique())) for m in metrics]
+    seen = scope.groupby("metric", sort=False)["article_id"].nunique()
+    rows = [(str(m), int(n)) for m, n in seen.items() if not pd.isna(m)]
     rows.sort(key=lambda r: (-r[1], r[0]))
     rows.append(("any", int(scope["article_id"].nunique())))
     out = pd.DataFrame(rows, columns=["metric", "with_counter"])
@@ -594,10 +622,12 @@ def counters_sentence(coverage: pd.DataFrame) -> str:
 
 def example_article(corpus: Corpus, *, iso3: str, focal: str = "MAR") -> str | None:
     """The most recent article naming both `iso3` and `focal` (first in input order on ties)."""
+    from .analysis import _isin
+
     c = corpus.countries
-    both = set(c.loc[c["iso3"] == iso3, "article_id"]) & set(c.loc[c["iso3"] == focal,
-                                                                   "article_id"])
-    arts = corpus.articles[corpus.articles["article_id"].isin(both)]
+    named = c.loc[_isin(c["iso3"], [iso3]), "article_id"]
+    both = named[_isin(named, c.loc[_isin(c["iso3"], [focal]), "article_id"])]
+    arts = corpus.articles[_isin(corpus.articles["article_id"], both)]
     if arts.empty:
         return None
     order = arts.assign(_i=range(len(arts))).sort_values(
@@ -606,31 +636,75 @@ def example_article(corpus: Corpus, *, iso3: str, focal: str = "MAR") -> str | N
 
 
 def one_article(data_dir: str | Path, article_id: str) -> dict[str, pd.DataFrame]:
-    """Every table's rows for one article, text included, read with a parquet row filter.
+    """Every table's rows for one article, text included, reading only the row groups that
+    hold it.
 
-    For `ctkit.plots.article_view` without loading every article's text.
+    For `ctkit.plots.article_view` without loading every article's text. `ctkit parse` writes
+    one row group per chunk in every table, so the article's row group in articles.parquet is
+    tried first in the other tables; the article_id column is scanned when that misses.
     """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     from . import schema
 
+    def groups_holding(pf: pq.ParquetFile, only: list[int] | None) -> list[int]:
+        """Row groups (among `only`, else all) whose article_id column holds the article."""
+        candidates = only if only is not None else list(range(pf.metadata.num_row_groups))
+        found = []
+        if only is None:
+            ids = pf.read(columns=["article_id"])["article_id"]
+            hits = np.flatnonzero(pc.equal(ids, pa.scalar(article_id)).to_numpy(
+                zero_copy_only=False))
+            bounds = np.cumsum([pf.metadata.row_group(i).num_rows for i in candidates])
+            return sorted({int(i) for i in np.searchsorted(bounds, hits, side="right")})
+        for i in candidates:
+            ids = pf.read_row_group(i, columns=["article_id"])["article_id"]
+            if pc.any(pc.equal(ids, pa.scalar(article_id))).as_py():
+                found.append(i)
+        return found
+
     out = {}
+    home: list[int] | None = None
     for name in ("articles", "countries", "entities", "events"):
         path = Path(data_dir) / f"{name}.parquet"
         if not path.exists():
             out[name] = schema.empty(name)
             continue
-        df = pq.read_table(path, filters=[("article_id", "==", article_id)]).to_pandas()
+        pf = pq.ParquetFile(path)
+        groups = []
+        if home is not None:
+            guess = [i for i in home if i < pf.metadata.num_row_groups]
+            groups = groups_holding(pf, guess)
+        if not groups:
+            groups = groups_holding(pf, None)
+        if name == "articles":
+            home = groups
+        if groups:
+            tbl = pf.read_row_groups(groups)
+            tbl = tbl.filter(pc.equal(tbl["article_id"], pa.scalar(article_id)))
+            df = tbl.to_pandas()
+        else:
+            df = schema.empty(name)
         out[name] = schema.conform(name, df)
     return out
 
 
-def outlet_terms(articles: pd.DataFrame, *, top: int = 10, min_count: int = 3) -> pd.DataFrame:
+def outlet_terms(articles: pd.DataFrame, *, top: int = 10, min_count: int = 3,
+                 per_outlet: int | None = 1000, seed: int = 0) -> pd.DataFrame:
     """The words most distinctive of each outlet (`ctkit.analysis.distinctive_terms`).
 
-    Needs `articles.text` (load with text=True). With fewer than two outlets there is
+    Needs `articles.text` (load with text=True). Outlets with more than `per_outlet` articles
+    are represented by a seeded random sample of `per_outlet` of them (tokenizing a million
+    texts takes minutes; word frequencies of a thousand articles per outlet are stable); with
+    ``per_outlet=None`` or when no outlet has more, every article counts and the result is
+    exact. Prints how many articles the words come from. With fewer than two outlets there is
     nothing to contrast: prints so and returns an empty table.
     """
+    import numpy as np
+
     from .analysis import distinctive_terms
 
     texts = articles.dropna(subset=["outlet", "text"])
@@ -640,20 +714,42 @@ def outlet_terms(articles: pd.DataFrame, *, top: int = 10, min_count: int = 3) -
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in
                              (("group", "string"), ("term", "string"), ("count", "int64"),
                               ("log_odds", "float64"), ("z", "float64"))})
+    if per_outlet is not None and per_outlet < 1:
+        raise ValueError(f"per_outlet must be >= 1 or None, got {per_outlet}")
+    total = len(texts)
+    if per_outlet is not None and texts.groupby("outlet").size().max() > per_outlet:
+        order = np.random.default_rng(seed).permutation(total)
+        shuffled = texts["outlet"].iloc[order]
+        pick = order[shuffled.groupby(shuffled, sort=False).cumcount().to_numpy() < per_outlet]
+        texts = texts.iloc[np.sort(pick)]
+        print(f"Words from a random sample of {len(texts):,} of the {total:,} articles: at most "
+              f"{per_outlet:,} per outlet (seed {seed}); counts are within the sample.")
+    else:
+        print(f"Words from all {total:,} articles.")
     frame = texts.rename(columns={"outlet": "group"})[["group", "text", "language"]]
     return distinctive_terms(frame, top=top, min_count=min_count)
+
+
+def _distinct(s: pd.Series) -> int:
+    """Distinct non-missing values (hashed in Arrow: pandas' nunique is slow on 10M strings)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return int(pc.count_distinct(pa.array(s, from_pandas=True), mode="only_valid").as_py())
 
 
 def corpus_facts(corpus: Corpus, *, focal: str = "MAR") -> pd.DataFrame:
     """A few headline numbers about a (filtered) corpus as a two-column table: fact, value."""
     arts, countries = corpus.articles, corpus.countries
     dated = arts["published"].dropna()
-    names_focal = countries.loc[countries["iso3"] == focal, "article_id"].nunique()
-    partner = countries.loc[countries["iso3"].notna() & (countries["iso3"] != focal),
-                            "article_id"].nunique()
+    from .analysis import _isin
+
+    names_focal = _distinct(countries.loc[_isin(countries["iso3"], [focal]), "article_id"])
+    partner = _distinct(countries.loc[countries["iso3"].notna().to_numpy()
+                                      & ~_isin(countries["iso3"], [focal]), "article_id"])
     n_errors = int((corpus.errors["severity"] == "error").sum()) if len(corpus.errors) else 0
     eng = corpus.engagement
-    with_counter = eng.loc[eng["article_id"].isin(arts["article_id"]), "article_id"].nunique()
+    with_counter = _distinct(eng.loc[_isin(eng["article_id"], arts["article_id"]), "article_id"])
     facts = [
         ("articles", len(arts)),
         ("outlets", int(arts["outlet"].nunique())),

@@ -456,3 +456,33 @@ def test_unknown_outlets_form_their_own_group():
     assert out["outlet"].isna().sum() == 3 and out["articles"].tolist() == [1] * 6
     sov = A.share_of_voice(schema.empty("countries"), arts)
     assert sov["output"].tolist() == [3, 3] and sov["outlet"].isna().sum() == 1
+
+
+def test_fast_token_counts_equal_spacy_per_text():
+    """`distinctive_terms` counts whitespace chunks and tokenizes each distinct chunk once;
+    the counts must be those of `tokens` run on every text."""
+    from collections import Counter
+
+    texts = ["L'armée française et la police marocaine, à Rabat.",
+             "U.S. officials don't train Morocco's DGST (2023) -- counter-terrorism!",
+             "والمغرب وإسبانيا توقعان اتفاقا أمنيا", "Police  police\nPOLICE.", ""]
+    groups, langs = ["a", "b", "a", "b", "a"], ["fr", "en", "ar", "en", None]
+    want: dict[str, Counter[str]] = {}
+    for g, t, lang in zip(groups, texts, langs, strict=True):
+        want.setdefault(g, Counter()).update(A.tokens(t, language=lang))
+    got = A._group_tokens(groups, texts, langs)
+    assert {g: +c for g, c in got.items()} == {g: +c for g, c in want.items()}
+
+
+def test_remembered_encodings_follow_the_data():
+    """The encodings `_memo` keeps are keyed by the Arrow arrays: new data, new result."""
+    ids = pd.Series(["b", "a", None, "c"], dtype="string")
+    codes, names = A._codes(ids)
+    assert list(names) == ["a", "b", "c"] and list(codes) == [1, 0, -1, 2]
+    assert A._codes(ids)[0] is codes  # remembered
+    with pytest.raises(ValueError):
+        codes[0] = 5  # read-only: a caller cannot corrupt the remembered value
+    changed = ids.copy()
+    changed[0] = "z"
+    assert list(A._codes(changed)[1]) == ["a", "c", "z"]
+    assert list(A._positions(pd.Series(["c", "x"], dtype="string"), ids)) == [3, -1]

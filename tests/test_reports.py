@@ -489,3 +489,44 @@ def test_an_unchanged_report_is_kept_unless_forced(report_run, corpus_dir, capsy
     reports.run_reports(corpus_dir, out=report_run["out"], params={**params, "freq": "M"},
                         notebooks=["partner_map"], force=False, quiet=True)
     assert "up to date" not in capsys.readouterr().err  # other parameters: a new run
+
+
+# -- reading and sampling for large corpora (issue 7) --------------------------------------------
+def test_scoped_corpus_reads_only_the_notebook_columns(corpus_dir, capsys):
+    params = {"data_dir": str(corpus_dir), "start": None, "end": None, "outlets": None,
+              "languages": None}
+    narrow = reports.scoped_corpus(params)
+    assert list(narrow.articles.columns) == reports.NOTEBOOK_COLUMNS["articles"]
+    assert narrow.entities.empty and "surface" not in narrow.countries
+    full = reports.scoped_corpus(params, columns=None, text=True)
+    assert "text" in full.articles and "surface" in full.countries
+    assert "text" in reports.scoped_corpus(params, text=True).articles
+    filtered = reports.scoped_corpus({**params, "start": "2023-01-01"})
+    assert 0 < len(filtered.articles) < len(narrow.articles)
+    assert set(filtered.countries["article_id"]) <= set(filtered.articles["article_id"])
+    assert "articles in scope" in capsys.readouterr().out
+
+
+def test_one_article_reads_every_table_row_of_that_article(corpus_dir):
+    import pyarrow.parquet as pq
+
+    for aid in ("a000", "a057", "a119", "zzz"):
+        got = reports.one_article(corpus_dir, aid)
+        for name, df in got.items():
+            want = pq.read_table(corpus_dir / f"{name}.parquet",
+                                 filters=[("article_id", "==", aid)]).to_pandas()
+            pd.testing.assert_frame_equal(df, schema.conform(name, want))
+
+
+def test_outlet_terms_is_exact_when_small_and_samples_per_outlet_when_large(capsys):
+    arts = synthetic_corpus(120).articles
+    exact = reports.outlet_terms(arts, top=5)
+    assert "from all 120 articles" in capsys.readouterr().out
+    pd.testing.assert_frame_equal(exact, reports.outlet_terms(arts, top=5, per_outlet=None))
+    capsys.readouterr()
+    sampled = reports.outlet_terms(arts, top=5, per_outlet=10, seed=1)
+    assert "sample of 40 of the 120 articles" in capsys.readouterr().out  # 4 outlets x 10
+    again = reports.outlet_terms(arts, top=5, per_outlet=10, seed=1)
+    pd.testing.assert_frame_equal(sampled, again)  # seeded: the same sample every run
+    with pytest.raises(ValueError, match="per_outlet"):
+        reports.outlet_terms(arts, per_outlet=0)
