@@ -1,13 +1,15 @@
 """Throughput on one core: ctkit's full parse vs the DIY spaCy pipeline and the floor (issue 7).
 
-    .venv/bin/python benchmarks/throughput.py [--n 10000] [--quick] [--rounds 3]
+    .venv/bin/python benchmarks/throughput.py [--n 10000] [--quick] [--rounds 3] [--before REV]
 
 Generates `n` EN/FR articles (~3 KB, `ctkit.sample`), pins itself and its children to one core,
 then measures in interleaved rounds, on the same files: ctkit's CLI parse (`--engine local`,
 start-up included), the floor (read + `str.split()`), the DIY pipeline a researcher would write
 (spaCy small models, `nlp.pipe`, GPE/NORP/LOC -> country_converter) on a subset, in a child
 process for its peak RSS, and the components of issue 7 (the name automaton, `find_countries`,
-py3langid, spaCy's blank tokenizer, dateparser). Medians over rounds; ratios are what counts.
+py3langid, spaCy's blank tokenizer, dateparser) and, with `--before REV`, the same CLI parse with
+the `ctkit/` of an earlier git revision (what a change gained, measured in the same run).
+Medians over rounds; ratios are what counts.
 Writes benchmarks/results/throughput.json and the `throughput` section of docs/performance.md.
 """
 from __future__ import annotations
@@ -15,9 +17,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import re
 import resource
 import shutil
+import subprocess
 import sys
 import time
 import warnings
@@ -144,16 +148,34 @@ def floor(paths: Sequence[Path]) -> tuple[float, float]:
 _PARSED = re.compile(r"parsed (\d+) articles .* in ([\d.]+)s")
 
 
-def ctkit_cli(folder: Path, work: Path) -> dict:
-    """`ctkit parse --engine local` on the folder: wall time (start-up included) and RSS."""
+def ctkit_cli(folder: Path, work: Path, *, code: Path | None = None) -> dict:
+    """`ctkit parse --engine local` on the folder: wall time (start-up included) and RSS.
+
+    `code`: a folder holding another version's `ctkit/` package (see `checkout`), run instead
+    of the installed one with the same interpreter and dependencies."""
     out = work / "out"
-    res = C.run([str(C.CTKIT), "parse", str(folder), "--out", str(out), "--engine", "local"]
-                ).check()
+    if code is None:
+        res = C.run([str(C.CTKIT), "parse", str(folder), "--out", str(out), "--engine", "local"]
+                    ).check()
+    else:
+        env = {**os.environ, "PYTHONPATH": str(code)}
+        res = C.run([sys.executable, "-m", "ctkit.cli", "parse", str(folder), "--out", str(out),
+                     "--engine", "local"], env=env, cwd=code).check()
     m = _PARSED.search(res.stdout)
     shutil.rmtree(out, ignore_errors=True)
     return {"wall_s": res.seconds, "cpu_s": res.cpu_s, "maxrss": res.maxrss,
             "articles": int(m.group(1)) if m else None,
             "inner_s": float(m.group(2)) if m else None}
+
+
+def checkout(rev: str, work: Path) -> Path:
+    """The `ctkit/` package of git revision `rev`, extracted under `work` (for `--before`)."""
+    dest = work / f"ctkit-{rev}"
+    dest.mkdir()
+    archive = subprocess.run(["git", "-C", str(C.ROOT), "archive", rev, "ctkit"], check=True,
+                             capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return dest
 
 
 # ---------------------------------------------------------------- the benchmark
@@ -171,10 +193,11 @@ DESCRIPTIONS = {
     "blank_tokenizer": "spaCy blank tokenizer (`spacy.blank(lang)(text)`)",
     "dateparser": "dateparser `search_dates(text, languages=[lang])`",
     "startup": "`ctkit --version` (CLI start-up alone)",
+    "before": "ctkit parse at an earlier commit (`--before`), same CLI command",
 }
 
 
-def measure(n: int, rounds: int, diy_n: int, seed: int) -> dict:
+def measure(n: int, rounds: int, diy_n: int, seed: int, before: str | None = None) -> dict:
     """All measurements, interleaved over `rounds`; per-article rates from medians."""
     machine = C.machine()
     core = C.pin_one_core()
@@ -195,6 +218,7 @@ def measure(n: int, rounds: int, diy_n: int, seed: int) -> dict:
         secs.setdefault(key, []).append((wall, cpu))
 
     with C.scratch("throughput-") as work:
+        old_code = checkout(before, work) if before else None
         for r in range(rounds):
             C.log(f"round {r + 1}/{rounds}: floor, components")
             add("floor", *floor(paths))
@@ -208,6 +232,10 @@ def measure(n: int, rounds: int, diy_n: int, seed: int) -> dict:
             add("ctkit", cli["wall_s"], cli["cpu_s"])
             if cli["inner_s"] is not None:
                 add("ctkit_inner", cli["inner_s"], cli["cpu_s"] - up.cpu_s)
+            if old_code:
+                C.log(f"round {r + 1}/{rounds}: ctkit at {before}")
+                prev = ctkit_cli(folder, work, code=old_code)
+                add("before", prev["wall_s"], prev["cpu_s"])
             C.log(f"round {r + 1}/{rounds}: DIY pipeline on {len(diy_files)} articles "
                   f"(ctkit {n / cli['wall_s']:.0f}/s)")
             for key, ner_only in (("diy", False), ("diy_ner_only", True)):
@@ -216,7 +244,8 @@ def measure(n: int, rounds: int, diy_n: int, seed: int) -> dict:
                 add(key, d["run_s"], d["run_cpu_s"])
                 if key == "diy":
                     add("diy_spacy", d["spacy_s"], d["spacy_cpu_s"])
-    count = {"floor": n, "ctkit": n, "ctkit_inner": n, "startup": 1, "diy": len(diy_files),
+    count = {"floor": n, "ctkit": n, "ctkit_inner": n, "before": n, "startup": 1,
+             "diy": len(diy_files),
              "diy_spacy": len(diy_files), "diy_ner_only": len(diy_files), **sub}
     steps = {}
     for key, values in secs.items():
@@ -225,7 +254,8 @@ def measure(n: int, rounds: int, diy_n: int, seed: int) -> dict:
                       "cpu_s": [c for _, c in values], "median_s": wall, "median_cpu_s": cpu,
                       "per_s": count[key] / wall if wall else None,
                       "per_cpu_s": count[key] / cpu if cpu else None,
-                      "description": DESCRIPTIONS[key]}
+                      "description": DESCRIPTIONS[key].replace("an earlier commit",
+                                                                before or "")}
     steps["ctkit"]["maxrss"] = max(e["maxrss"] for e in extra["ctkit"])
     for key in ("diy", "diy_ner_only"):
         steps[key]["maxrss"] = max(e["maxrss"] for e in extra[key])
@@ -239,7 +269,7 @@ def measure(n: int, rounds: int, diy_n: int, seed: int) -> dict:
               "cpu": {"vs_diy": ckc / steps["diy"]["per_cpu_s"], "per_s": ckc,
                       "vs_floor": ckc / steps["floor"]["per_cpu_s"]}}
     sizes = [b for _, _, b in files]
-    return {"machine": machine, "core": core, "rounds": rounds, "seed": seed,
+    return {"machine": machine, "core": core, "rounds": rounds, "seed": seed, "before": before,
             "corpus": {"articles": n, "mean_bytes": sum(sizes) / n, "total_bytes": sum(sizes),
                        "languages": {lang: sum(1 for _, x, _ in files if x == lang)
                                      for lang in ("en", "fr")}, "folder": str(folder)},
@@ -253,7 +283,7 @@ def markdown(res: dict, command: str) -> str:
     """The docs/performance.md section."""
     st, ra, co = res["steps"], res["ratios"], res["corpus"]
     ck, ckc = st["ctkit"]["per_s"], st["ctkit"]["per_cpu_s"]
-    order = ["floor", "matcher", "find_countries", "ctkit_inner", "ctkit", "langid",
+    order = ["floor", "matcher", "find_countries", "ctkit_inner", "ctkit", "before", "langid",
              "blank_tokenizer", "dateparser", "diy_ner_only", "diy_spacy", "diy"]
     rows = []
     for key in order:
@@ -314,6 +344,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3, help="interleaved repeats (default 3)")
     ap.add_argument("--diy-n", type=int, default=300, help="articles for the DIY pipeline")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--before", default=None, metavar="REV",
+                    help="also time the parse at git revision REV (same run, same corpus)")
     ap.add_argument("--diy", help=argparse.SUPPRESS)  # child mode: JSON list of [path, lang]
     ap.add_argument("--ner-only", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
@@ -323,9 +355,10 @@ def main() -> None:
                              ner_only=a.ner_only)))
         return
     n = 1_000 if a.quick else a.n
-    res = measure(n, a.rounds, min(a.diy_n, n), a.seed)
+    res = measure(n, a.rounds, min(a.diy_n, n), a.seed, before=a.before)
     command = ".venv/bin/python benchmarks/throughput.py" + (" --quick" if a.quick else
                                                              f" --n {n}" if n != 10_000 else "")
+    command += f" --before {a.before}" if a.before else ""
     res["command"] = command
     C.finish(res["machine"])
     C.write_json(NAME, res)
