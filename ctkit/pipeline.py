@@ -343,7 +343,7 @@ class _FirstSeen:
     hold a key in 16 bytes where a dict entry with its int objects takes ~100: the parent's
     memory stays small when it has seen every article of a million-article corpus."""
 
-    def __init__(self, *, flush: int = 1 << 20) -> None:
+    def __init__(self, *, flush: int = 1 << 18) -> None:
         import numpy as np
 
         self._np = np
@@ -356,7 +356,9 @@ class _FirstSeen:
         """The value first stored under `key`, or None."""
         value = self.recent.get(key)
         if value is None and len(self.keys):
-            i = int(self._np.searchsorted(self.keys, key))
+            # as uint64: a smaller Python int would be compared as int64, which converts the
+            # whole array on every lookup
+            i = int(self._np.searchsorted(self.keys, self._np.uint64(key)))
             if i < len(self.keys) and int(self.keys[i]) == key:
                 value = int(self.values[i])
         return value
@@ -372,12 +374,17 @@ class _FirstSeen:
         return value
 
     def _merge(self) -> None:
+        """Insert the recent keys into the sorted arrays (a sort of the few, one copy of all)."""
         np = self._np
         n = len(self.recent)
-        keys = np.concatenate([self.keys, np.fromiter(self.recent, np.uint64, n)])
-        values = np.concatenate([self.values, np.fromiter(self.recent.values(), np.int64, n)])
-        order = np.argsort(keys, kind="stable")
-        self.keys, self.values, self.recent = keys[order], values[order], {}
+        keys = np.fromiter(self.recent, np.uint64, n)
+        values = np.fromiter(self.recent.values(), np.int64, n)
+        order = np.argsort(keys)
+        keys, values = keys[order], values[order]
+        at = np.searchsorted(self.keys, keys)
+        self.keys = np.insert(self.keys, at, keys)
+        self.values = np.insert(self.values, at, values)
+        self.recent = {}
 
 
 class _Dedup:
