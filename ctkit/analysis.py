@@ -1228,17 +1228,21 @@ def tokens(text: str, *, language: str | None = None) -> list[str]:
     latin_stops, ar_stops = _stop_words(nlp.lang), _stop_words_ar()
     out = []
     for tok in nlp.tokenizer(_ARABIC_MARKS.sub("", unicodedata.normalize("NFC", text))):
-        if not tok.is_alpha:
-            continue
-        word = tok.lower_
-        if _ARABIC.search(word):
-            if word in ar_stops:
-                continue
-        elif word in latin_stops:
-            continue
-        if len(word) >= 2:
+        word = _term(tok, latin_stops, ar_stops)
+        if word:
             out.append(word)
     return out
+
+
+def _term(tok: Any, latin_stops: frozenset[str], ar_stops: frozenset[str]) -> str | None:
+    """A token's word for term counts: lower case, alphabetic, 2+ letters, not a stop word
+    (Arabic-script words against Arabic stop words, others against the language's)."""
+    if not tok.is_alpha:
+        return None
+    word = tok.lower_
+    if word in (ar_stops if _ARABIC.search(word) else latin_stops) or len(word) < 2:
+        return None
+    return word
 
 
 @cache
@@ -1287,15 +1291,8 @@ def _chunk_words(chunks: list[str], lang: str, batch: int = 20_000) -> dict[str,
         starts = np.cumsum([0] + [len(c) + 1 for c in part[:-1]])
         found: list[list[str]] = [[] for _ in part]
         for tok in nlp.tokenizer(" ".join(part)):
-            if not tok.is_alpha:
-                continue
-            word = tok.lower_
-            if _ARABIC.search(word):
-                if word in ar_stops:
-                    continue
-            elif word in latin_stops:
-                continue
-            if len(word) >= 2:
+            word = _term(tok, latin_stops, ar_stops)
+            if word:
                 found[int(np.searchsorted(starts, tok.idx, side="right")) - 1].append(word)
         out.update(zip(part, found, strict=True))
     return out
