@@ -496,22 +496,22 @@ def format_of(path: Location) -> str:
 
 # ---------------------------------------------------------------- inputs and manifest
 
-def expand(inputs: Iterable[str | os.PathLike]) -> list[tuple[Location, str]]:
+def expand(inputs: Iterable[str | os.PathLike]) -> list[tuple[str, str]]:
     """(path, source) for every file under `inputs` (files, directories, globs), sorted.
 
     Hidden and `_`-prefixed names are skipped (`_truth.jsonl`, `.git`); symlink loops are not
     followed twice; a folder that cannot be listed is returned too (`read` makes it an error
     row); a path that matches nothing is an InputError. Sources show undecodable bytes of file
-    names as \\xNN. fsspec URLs (`s3://bucket/news/`) are listed with fsspec and come back as
-    URL strings, after the local files.
+    names as \\xNN. Paths come back as strings (`location` makes a Path or keeps a URL); fsspec
+    URLs (`s3://bucket/news/`) are listed with fsspec and come after the local files.
     """
-    found: dict[str, Path] = {}
+    found: dict[str, str] = {}
     urls: dict[str, str] = {}
 
     def unlisted(err: OSError) -> None:
         if err.filename:
-            fp = Path(os.fsdecode(err.filename))
-            found[fp.as_posix()] = fp
+            name = Path(os.fsdecode(err.filename)).as_posix()
+            found[name] = name
 
     for item in inputs:
         s = os.fspath(item)
@@ -534,11 +534,11 @@ def expand(inputs: Iterable[str | os.PathLike]) -> list[tuple[Location, str]]:
                     dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
                     for f in sorted(files):
                         if not f.startswith((".", "_")):
-                            fp = Path(root, f)
-                            found[fp.as_posix()] = fp
+                            name = Path(root, f).as_posix()
+                            found[name] = name  # a str: a million Paths weigh ~0.5 GB
             else:
-                found[p.as_posix()] = p
-    local: list[tuple[Location, str]] = [(found[k], display_name(k)) for k in sorted(found)]
+                found[p.as_posix()] = p.as_posix()
+    local = [(found[k], display_name(k)) for k in sorted(found)]
     return local + [(u, display_name(u)) for u in sorted(urls)]
 
 

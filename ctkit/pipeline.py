@@ -7,6 +7,7 @@ and however many workers. The parent process only assigns duplicate links and wr
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 import signal
@@ -454,7 +455,7 @@ class _Dedup:
 # ---------------------------------------------------------------- public entry points
 
 def plan(inputs: str | os.PathLike | Sequence[str | os.PathLike], *,
-         manifest: str | os.PathLike | None = None) -> tuple[list[tuple[Location, str]],
+         manifest: str | os.PathLike | None = None) -> tuple[list[tuple[str, str]],
                                                              dict[str, dict], str | None]:
     """The files to read, the manifest entries and the input root (for manifest paths)."""
     items = [inputs] if isinstance(inputs, str | os.PathLike) else list(inputs)
@@ -488,16 +489,20 @@ def stream(inputs: str | os.PathLike | Sequence[str | os.PathLike], *,
     opts = options or Options()
     files, entries, root = plan(inputs, manifest=manifest)
     dedup = _Dedup()
+    chunks: Iterable[Chunk]
     if previous is None:
-        chunks = list(_chunks(files, size=opts.chunk_size, manifest=entries, root=root))
+        chunks = _chunks(files, size=opts.chunk_size, manifest=entries, root=root)
     else:
         chunks = previous.chunks(files, size=opts.chunk_size, manifest=entries, root=root)
+    # two readers of the chunks, the engine a few chunks ahead: tee keeps only that lag
+    # (a list of a million files' chunks would sit in the parent, and in forked workers)
+    chunks, to_parse = itertools.tee(chunks)
     bar = None
     if progress:
         from tqdm import tqdm
 
         bar = tqdm(total=len(files), unit="file", desc="parse", leave=False)
-    parsed = _run((c for c in chunks if not c.reuse), opts, scheduler=scheduler)
+    parsed = _run((c for c in to_parse if not c.reuse), opts, scheduler=scheduler)
     try:
         for chunk in chunks:
             res = previous.rows(chunk, options=opts) if chunk.reuse and previous else next(parsed)
