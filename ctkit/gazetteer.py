@@ -62,13 +62,15 @@ class Gazetteer:
                     grouped.setdefault("لل" + e.key[2:], []).append(e)
         self.keys = {k: tuple(es) for k, es in grouped.items()}
         self.size = len(grouped)
-        self._pass = _Pass((self,))
+        self._pass: _Pass | None = None  # built on first use, unless `share_pass` gives one
         self._slot = 0
 
     def find(self, text: str) -> list[Hit]:
         """Non-overlapping hits in `text`, leftmost-longest, offsets into `text`."""
         if not self.size:
             return []
+        if self._pass is None:
+            self._pass = _Pass((self,))
         return list(self._pass.scan(text)[self._slot])
 
 

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -46,6 +47,9 @@ from .ingest import (
 from .meta import find_meta
 from .options import Options
 from .text import n_words, sentences
+
+if TYPE_CHECKING:
+    import numpy as np
 
 _SHINGLE = re.compile(r"\w+")
 
@@ -257,7 +261,7 @@ def fingerprint(text: str, *, min_words: int) -> Fingerprint:
 
 
 @cache
-def _crc_shift():  # type: ignore[no-untyped-def]
+def _crc_shift() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Tables to combine CRC-32s without re-reading bytes.
 
     zlib's CRC-32 is affine over GF(2): crc32(B, v) == crc32(B) ^ Z(len(B), v), where
@@ -282,7 +286,7 @@ def _crc_shift():  # type: ignore[no-untyped-def]
     return tab, to_space, to_seed
 
 
-def _shifted(tab, n, v):  # type: ignore[no-untyped-def]
+def _shifted(tab: np.ndarray, n: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Z(n, v) for arrays of lengths `n` and uint32 values `v` (see `_crc_shift`)."""
     return (tab[n, 0, v & 0xFF] ^ tab[n, 1, (v >> 8) & 0xFF]
             ^ tab[n, 2, (v >> 16) & 0xFF] ^ tab[n, 3, v >> 24])
@@ -396,20 +400,21 @@ class _Dedup:
     identical copies get `blake2b(digest#k)`, so ids do not depend on chunking or engine. Only
     the rows of articles whose id changes are rewritten (usually none). `duplicate_of` links an
     article to the first earlier one sharing a MinHash band whose signature agrees on at least
-    `SAME` of its hashes. Per article it keeps ~250 bytes (band keys, signature, id).
+    `SAME` of its hashes. Per article it keeps ~390 bytes (band keys, digest, signature, id;
+    `benchmarks/dedup_memory.py`).
     """
 
     def __init__(self) -> None:
         self.first = _FirstSeen()  # band key -> ordinal of the first article with that band
-        self.seen = _FirstSeen()   # content digest (as 64 bits) -> 0, for every article
+        self.seen = _FirstSeen()   # content digest (as 64 bits) -> first article with it
         self.copies: dict[str, int] = {}  # digest -> copies so far, for repeated contents only
         self.ids: list[str] = []   # ordinal -> final article id
         self.sigs = bytearray()    # ordinal -> MinHash signature, SIG bytes (zeros: none)
 
-    def _final(self, digest: str) -> str:
+    def _final(self, digest: str, ordinal: int) -> str:
+        """The id of article number `ordinal`: its digest, unless an earlier one had it."""
         key = int.from_bytes(hashlib.blake2b(digest.encode(), digest_size=8).digest(), "big")
-        if self.seen.get(key) is None:
-            self.seen.setdefault(key, 0)
+        if self.seen.setdefault(key, ordinal) == ordinal:
             return digest
         k = self.copies.get(digest, 1)
         self.copies[digest] = k + 1
@@ -424,7 +429,8 @@ class _Dedup:
         final: dict[str, str] = {}
         dup: list[str | None] = []
         for i, tmp in enumerate(part.articles["article_id"]):
-            new = self._final(tmp.split(":")[0])
+            me = len(self.ids)
+            new = self._final(tmp.split(":")[0], me)
             if new != tmp:
                 final[tmp] = new
             fp = bands[i]
@@ -432,7 +438,6 @@ class _Dedup:
             cands = dict.fromkeys(o for o in found if o is not None)
             dup.append(next((self.ids[o] for o in cands
                              if fp.similarity(self._fingerprint(o)) >= SAME), None))
-            me = len(self.ids)
             self.ids.append(new)
             self.sigs += fp.sig if len(fp.sig) == SIG else bytes(SIG)
             for b in fp.bands:
