@@ -892,8 +892,14 @@ def notebook_setup(*, renderer: str = "ctkit") -> None:
 # -- static export -------------------------------------------------------------------------------
 @cache
 def _topojson_dir() -> Path:
-    """A directory holding the base map under the names plotly.js asks for (scope_res m.json)."""
+    """A directory holding the base map under the names plotly.js asks for (scope_res m.json).
+
+    Made once per process and removed when the process exits (1.5 MB each)."""
+    import atexit
+    import shutil
+
     out = Path(tempfile.mkdtemp(prefix="ctkit-topojson-"))
+    atexit.register(shutil.rmtree, out, ignore_errors=True)
     text = json.dumps(geo.basemap_topojson(), separators=(",", ":"))
     for scope in _PLOTLY_SCOPES:
         for res in (110, 50):

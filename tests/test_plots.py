@@ -362,6 +362,19 @@ def test_local_topojson_for_kaleido():
     assert json.loads((folder / "world_110m.json").read_text())["type"] == "Topology"
 
 
+def test_local_topojson_folder_is_removed_at_exit():
+    import subprocess
+    import sys
+    from pathlib import Path
+    from urllib.parse import urlparse
+
+    code = "from ctkit import plots; print(plots.use_local_topojson())"
+    url = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert url.startswith("file://")
+    assert not Path(urlparse(url).path).exists()
+
+
 def test_save_static_writes_png_when_kaleido_and_chrome_exist(tmp_path):
     pytest.importorskip("kaleido", reason="kaleido is optional (static export only)")
     if _browser.chromium_path() is None:
