@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 
 from .clean import Cleaned, Line
 from .dates import find_date, parse_date
-from .text import fold_key, is_arabic
+from .text import fold_key, is_arabic, lowered_words
 
 _WORDS = re.compile(r"\w+")
 # decoration stripped from the ends of header lines; whitespace is every character `\s`
@@ -267,7 +267,9 @@ def detect_language(text: str) -> str | None:
         return None
     if is_arabic(sample):
         return "ar"
-    if "\u0130" in sample:  # "İ" lowers to "i" + a combining dot, which splits a word
+    if len(text) <= len(sample):  # the body's words, shared with the other stages
+        words = lowered_words(text).split()
+    elif "\u0130" in sample:  # "İ" lowers to "i" + a combining dot, which splits a word
         words = [w.lower() for w in _WORDS.findall(sample)]
     else:  # lower case once: the same words as lowering each word
         words = _WORDS.findall(sample.lower())

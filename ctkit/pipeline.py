@@ -46,12 +46,11 @@ from .ingest import (
 )
 from .meta import find_meta
 from .options import Options
-from .text import n_words, sentences
+from .text import lowered_words, n_words, sentences, words
 
 if TYPE_CHECKING:
     import numpy as np
 
-_SHINGLE = re.compile(r"\w+")
 
 
 class DocTimeout(Exception):
@@ -197,7 +196,6 @@ SAME = 0.6          # estimated Jaccard above which a candidate pair is a near-d
 SIG = 2 * BANDS * ROWS  # bytes of a signature: 16 bits of each minimum
 _SEED = 0x9E3779B9  # start value of the second CRC-32 of a shingle
 _ZMAX = 256         # shingles longer than this (bytes) are hashed by zlib, not the tables
-_PIECE = re.compile(rb" [^ ]+")
 
 
 @dataclass(frozen=True)
@@ -228,22 +226,22 @@ def fingerprint(text: str, *, min_words: int) -> Fingerprint:
     global _MULT
     import numpy as np
 
-    words = _SHINGLE.findall(text)
-    if len(words) < max(min_words, 5):
+    if len(words(text)) < max(min_words, 5):
         return Fingerprint()
     if _MULT is None:
         rng = np.random.default_rng(20261123)
         _MULT = rng.integers(1, 2**63 - 1, size=(BANDS * ROWS, 1), dtype=np.uint64) | np.uint64(1)
-    body = (" " + " ".join(words).lower()).encode()  # == the words lower-cased one by one
-    pieces = _PIECE.findall(body)  # each word with the space before it
+    body = (" " + lowered_words(text)).encode()  # == the words lower-cased one by one
+    low = body[1:].split(b" ")  # the words: piece j of the body is b" " + low[j]
     run = [0]  # run[j]: crc32 of body[:off[j]], the first j pieces
     c = 0
-    for p in pieces:
-        c = zlib.crc32(p, c)
+    crc32 = zlib.crc32
+    for w in low:
+        c = crc32(w, crc32(b" ", c))
         run.append(c)
     run_ = np.array(run, dtype=np.uint32)
     off = np.zeros(len(run), dtype=np.int64)
-    np.cumsum(np.fromiter(map(len, pieces), np.int64, len(pieces)), out=off[1:])
+    np.cumsum(np.fromiter(map(len, low), np.int64, len(low)) + 1, out=off[1:])
     n = off[5:] - off[:-5] - 1  # shingle i = body[off[i] + 1:off[i + 5]], n bytes
     tab, to_space, to_seed = _crc_shift()
     m = np.minimum(n, _ZMAX - 1)  # longer shingles: the table's value is replaced below

@@ -125,11 +125,39 @@ def sentences(text: str) -> list[tuple[int, int]]:
 
 
 WORD = re.compile(r"\w+", re.UNICODE)
+#: the last text `words` and `lowered_words` read, with their results (see `words`)
+_last_words: tuple[str, list[str]] | None = None
+_last_lowered: tuple[str, str] | None = None
+
+
+def words(text: str) -> list[str]:
+    """The words of `text` (runs of letters/digits, `WORD`), in order; do not modify the list.
+
+    The result for the last text is kept: the stages of one document (word count, language,
+    near-duplicate hash) read the same body, so they share one scan of it."""
+    global _last_words
+    last = _last_words  # one read: the pair stays consistent if threads share it
+    if last is not None and last[0] is text:
+        return last[1]
+    found = WORD.findall(text)
+    _last_words = (text, found)
+    return found
+
+
+def lowered_words(text: str) -> str:
+    """The words of `text` lower-cased and joined by single spaces (kept like `words`)."""
+    global _last_lowered
+    last = _last_lowered
+    if last is not None and last[0] is text:
+        return last[1]
+    joined = " ".join(words(text)).lower()  # lowering adds no white space: one word stays one
+    _last_lowered = (text, joined)
+    return joined
 
 
 def n_words(text: str) -> int:
     """Number of words (runs of letters/digits)."""
-    return len(WORD.findall(text))
+    return len(words(text))
 
 
 _LETTER = re.compile(r"[^\W\d_]+")  # runs: counted by their lengths, not char by char
