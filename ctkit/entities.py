@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -151,16 +151,52 @@ _NAME_TOKEN = r"(?:[A-ZÀ-ÖØ-Þ][\w'’-]+|[A-Z]\.|(?:de|da|del|van|von|ben|el
 _LATIN_NAME = re.compile(rf"\.?\s+(?P<name>{_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{1,3}})")
 _ARABIC_NAME = re.compile(r"\s+(?P<name>(?:عبد\s+)?[^\s،,.:()]+(?:\s+(?:عبد\s+)?"
                           r"(?!في|من|على|إلى|الى|مع|عن|أن|إن|الذي|التي|و)[^\s،,.:()]+){1,2})")
-#: "…, the minister" / "said X Y" / "selon X Y": a capitalised pair next to these is a person
-_APPOSITION = re.compile(
-    rf"(?:\b(?:said|says|told|according to|selon|a déclaré|a indiqué|a affirmé|a souligné)"
-    rf"\s+(?P<a>{_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{1,2}}))"
-    rf"|(?P<b>{_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{1,2}}),\s+(?:the\s+|le\s+|la\s+|l')?"
-    r"(?:\w+\s+){0,2}?(?:minister|ministre|director|directeur|directrice|head|chief|chef|"
-    r"spokesman|spokeswoman|porte-parole|ambassador|ambassadeur|president|président|general|"
-    r"général|commissioner|commissaire|prosecutor|procureur|secretary|secrétaire|judge|juge|"
-    r"colonel|inspector|inspecteur|adviser|conseiller|researcher|chercheur|analyst|analyste|"
-    r"expert|professor|professeur)")
+#: "said X Y" / "selon X Y": a capitalised pair after a reporting verb is a person. Each verb
+#: starts with a plain letter and checks the word boundary after it (`(?<!\w.)`, the `\b`
+#: before the verb): a pattern whose alternatives all start with a letter lets `re` skip to
+#: the letters s, t and a instead of trying every position (1.5x faster over a body).
+_SAID = re.compile(
+    r"(?:s(?<!\w.)(?:aid|ays|elon)|t(?<!\w.)old|a(?<!\w.)(?:ccording to| déclaré| indiqué"
+    rf"| affirmé| souligné))\s+(?P<a>{_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{1,2}})")
+#: "X Y, the minister": a capitalised pair before a comma and a role is a person
+_ROLE = (r",\s+(?:the\s+|le\s+|la\s+|l')?(?:\w+\s+){0,2}?"
+         r"(?:minister|ministre|director|directeur|directrice|head|chief|chef|"
+         r"spokesman|spokeswoman|porte-parole|ambassador|ambassadeur|president|président|general|"
+         r"général|commissioner|commissaire|prosecutor|procureur|secretary|secrétaire|judge|juge|"
+         r"colonel|inspector|inspecteur|adviser|conseiller|researcher|chercheur|analyst|analyste|"
+         r"expert|professor|professeur)")
+_APPOSED = re.compile(rf"(?P<b>{_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{1,2}}){_ROLE}")
+_ROLE_AFTER = re.compile(_ROLE)  # starts with "," : `re` skips straight to the commas
+#: every position a name can start at (empty matches: one per position, none skipped)
+_NAME_START = re.compile(r"(?=[A-ZÀ-ÖØ-Þ]|(?:de|da|del|van|von|ben|el|al|bin|ould|ibn)\s)")
+
+
+def _appositions(text: str) -> Iterator[re.Match[str]]:
+    """The matches of `_SAID|_APPOSED` in `text`, in `finditer` order, found faster.
+
+    The alternation, run as one regex, tries both at every position of the body. Here
+    `_APPOSED` is only tried before a comma that `_ROLE_AFTER` matches at: its names hold no
+    comma, so a match ends at the first comma after its start and starts after the comma
+    before. Then, as `finditer` does, the leftmost match wins (`_SAID` on a tie) and the
+    search goes on after it."""
+    apposed: list[re.Match[str]] = []  # every match of _APPOSED, by start
+    for r in _ROLE_AFTER.finditer(text):
+        after_comma = text.rfind(",", 0, r.start()) + 1
+        for n in _NAME_START.finditer(text, after_comma, r.start()):
+            if m := _APPOSED.match(text, n.start()):
+                apposed.append(m)
+    pos, i = 0, 0
+    while True:
+        said = _SAID.search(text, pos)
+        while i < len(apposed) and apposed[i].start() < pos:
+            i += 1
+        role = apposed[i] if i < len(apposed) else None
+        if said is None and role is None:
+            return
+        m = said if role is None or (said is not None and said.start() <= role.start()) \
+            else role
+        yield m
+        pos = m.end()
 
 
 @cache
@@ -202,8 +238,8 @@ def _cue_persons(text: str, countries: Sequence[Mention]) -> list[EntityMention]
         m = rx.match(text, h.end)
         if m:
             found.append((m.start("name"), m.group("name")))
-    for m in _APPOSITION.finditer(text):
-        g = "a" if m.group("a") else "b"
+    for m in _appositions(text):
+        g = "a" if m.re is _SAID else "b"
         found.append((m.start(g), m.group(g)))
     out: list[EntityMention] = []
     for s, name in found:
