@@ -86,3 +86,38 @@ def test_very_long_line_is_split_not_lost():
     text = "Title here now\n" + ("Morocco and Spain cooperate closely. " * 20000)
     c = clean(text, max_line_chars=5000)
     assert c.body.replace("\n", "").count("Morocco") == 20000
+
+
+def test_the_quick_test_of_contains_patterns_never_skips_a_match():
+    """`_Matcher.quick` (plain strings tested with `in`) only skips lines that no `.*X.*`
+    chrome pattern matches: the first pattern found is the same without it."""
+    import dataclasses
+    from pathlib import Path
+
+    from ctkit import clean as C
+
+    lines = ["We use cookies to improve your experience.", "WE USE COOKIES", "Cookie Policy",
+             "Nous utilisons des cookies pour mesurer l'audience", "Gérer mes préférences",
+             "Get the latest Maghreb security news in your inbox", "SIGN UP NOW",
+             "نستخدم ملفات تعريف الارتباط", "Inscrivez-vous à notre lettre d'information",
+             "By continuing to browse you accept", "Recevez toute l'actualité", "ſign up here",
+             "İnscrivez-vous", "privacy settings", "Privacy   Policy", "newsletters",
+             "Rabat and Madrid signed a security accord on Tuesday."]
+    for path in sorted(Path(__file__).parent.joinpath("data", "labelled").rglob("*.txt")):
+        lines += path.read_text("utf-8", errors="replace").splitlines()
+    for strict in (True, False):
+        m = C._matcher(strict=strict)
+        assert m.quick is not None  # the shipped patterns are all of the syntax it handles
+        slow = dataclasses.replace(m, quick=None)
+        for line in lines:
+            assert m.first(line.strip()) == slow.first(line.strip()), line
+
+
+def test_anchor_is_a_plain_run_every_match_holds():
+    from ctkit.clean import _alternatives, _anchor
+
+    assert _alternatives("a (b|c)|d") == ["a (b|c)", "d"]
+    assert _anchor("uses? cookies") == " cookies"
+    assert _anchor("accept (all )?cookies") == "accept "
+    assert _anchor("get the latest .{0,40} in your inbox") == "get the latest "
+    assert _anchor("sign up (now|today)") == "sign up "
