@@ -191,10 +191,10 @@ def _appositions(text: str) -> Iterator[re.Match[str]]:
         while i < len(apposed) and apposed[i].start() < pos:
             i += 1
         role = apposed[i] if i < len(apposed) else None
-        if said is None and role is None:
+        m = role if said is None or (role is not None and role.start() < said.start()) \
+            else said
+        if m is None:
             return
-        m = said if role is None or (said is not None and said.start() <= role.start()) \
-            else role
         yield m
         pos = m.end()
 
