@@ -563,9 +563,7 @@ def _reports_of(events: pd.DataFrame, meta: pd.DataFrame, *, focal: str, window_
     ev_art, ev_type = art[starts], typ[starts]
     # report date of an event: earliest copy of its article (syndicated copies count once)
     pub = meta[PUBLISHED].to_numpy(dtype="datetime64[ns]").astype(np.int64)
-    canon_s = (meta[DUPLICATE_OF].fillna(meta[ARTICLE_ID]) if DUPLICATE_OF in meta
-               else meta[ARTICLE_ID])
-    canon, canon_names = _codes(canon_s.astype(schema.STR))
+    canon, canon_names = _canon_codes(meta)
     gmin = np.full(len(canon_names), np.iinfo(np.int64).max, dtype=np.int64)
     dated = pub != _NAT
     if scope is not None:
@@ -614,6 +612,25 @@ def _reports_of(events: pd.DataFrame, meta: pd.DataFrame, *, focal: str, window_
                     iso_names=iso_names, type_names=type_names,
                     key_names=np.asarray(key_names, dtype=object),
                     partner_names=partner_names, key_partners=pcode[kfirst])
+
+
+def _canon_codes(meta: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per article, a code of its original (`duplicate_of`, else itself), and the original's
+    id per code: syndicated copies share a code. Codes in order of first appearance."""
+    cols = [meta[ARTICLE_ID]] + ([meta[DUPLICATE_OF]] if DUPLICATE_OF in meta else [])
+
+    def compute() -> tuple[np.ndarray, np.ndarray]:
+        canon = (meta[DUPLICATE_OF].fillna(meta[ARTICLE_ID]) if DUPLICATE_OF in meta
+                 else meta[ARTICLE_ID])
+        arr = _arrow(canon.astype(schema.STR))
+        if len(arr) == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
+        enc = pc.dictionary_encode(arr)
+        codes = np.asarray(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False),
+                           dtype=np.int64)
+        return codes, np.asarray(enc.dictionary.to_pylist(), dtype=object)
+
+    return _memo("canon", cols, compute)  # type: ignore[no-any-return]
 
 
 def event_reports(events: pd.DataFrame, articles: pd.DataFrame, *, focal: str | None = None,
@@ -686,6 +703,10 @@ def collapse_events(events: pd.DataFrame, articles: pd.DataFrame, *, focal: str 
 
 def _rank(s: pd.Series) -> np.ndarray:
     """Rank of each value of a string column in sorted order (ties share no rank; NA last)."""
+    return _memo("rank", [s], lambda: _rank_of(s))  # type: ignore[no-any-return]
+
+
+def _rank_of(s: pd.Series) -> np.ndarray:
     arr = _arrow(s)
     order = np.asarray(pc.array_sort_indices(arr, null_placement="at_end").to_numpy(),
                        dtype=np.int64)
@@ -934,7 +955,7 @@ def comention_pairs(countries: pd.DataFrame, *, focal: str | None = None, min_ar
     focal = _focal(focal)
     cols = [ISO3_A, ISO3_B, ARTICLES]
     _require(countries, [ARTICLE_ID, ISO3], "countries")
-    art, _ = _codes(countries[ARTICLE_ID])
+    art = _group_codes(countries[ARTICLE_ID])  # grouping only: any order of articles will do
     iso, iso_names = _codes(countries[ISO3])
     keep = (art >= 0) & (iso >= 0)
     hit = np.flatnonzero(iso_names == focal)
@@ -1232,6 +1253,15 @@ def tokens(text: str, *, language: str | None = None) -> list[str]:
         if word:
             out.append(word)
     return out
+
+
+def load_tokenizers(languages: Iterable[Any]) -> None:
+    """Load the spaCy tokenizers and stop words `tokens` uses for these languages, so that a
+    caller can pay spaCy's start-up (seconds: French alone compiles large patterns) early."""
+    for lang in languages:
+        code = lang if isinstance(lang, str) and _LANG_RE.match(lang) else "xx"
+        _stop_words(_blank(code).lang)
+    _stop_words_ar()
 
 
 def _term(tok: Any, latin_stops: frozenset[str], ar_stops: frozenset[str]) -> str | None:

@@ -13,10 +13,13 @@ Text that comes from the data (headlines, outlet names) is HTML-escaped everywhe
 from __future__ import annotations
 
 import html
+import importlib.abc
+import importlib.util
 import json
 import re
+import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -879,14 +882,79 @@ def notebook_setup(*, renderer: str = "ctkit") -> None:
     notebook, not per figure), and makes `renderer` (a text/html renderer that loads nothing
     from a CDN, MathJax included) the default, so JupyterLab, the classic notebook and
     nbconvert's HTML export all draw maps with the network off. Also registers the theme.
+
+    plotly's renderer registry imports nbformat and so jsonschema, which takes 1.5-2 s in a
+    fresh kernel; a notebook that only displays figures never needs it. So figures that
+    IPython displays (a cell ending in `fig`, `display(fig)`, `ctkit.reports.show`) are drawn
+    by a display formatter registered with IPython, and `renderer` becomes plotly's default
+    when that registry is first imported (by ``fig.show()``, say), or at once if it already is.
     """
-    import plotly.io as pio
+    from IPython import get_ipython
     from IPython.display import HTML, display
 
     register_template()
-    pio.renderers[renderer] = _notebook_renderer()
-    pio.renderers.default = renderer
+    shell = get_ipython()
+    if shell is not None:  # by name: plotly.basedatatypes need not be imported yet
+        shell.display_formatter.ipython_display_formatter.for_type_by_name(
+            "plotly.basedatatypes", "BaseFigure", _display_figure)
+    _after_import("plotly.io._renderers", lambda: _make_default_renderer(renderer))
     display(HTML(geo_assets_script() + "\n" + _plotlyjs_script()))
+
+
+def _display_figure(fig: go.Figure) -> None:
+    """Display `fig` as the ctkit renderer would (IPython's formatter for plotly figures)."""
+    from IPython.display import display
+
+    # the figure's dict, as plotly hands it to a renderer: the same HTML as `fig.show()`
+    display({"text/html": _figure_div(fig.to_dict(), _new_div_id(), None)}, raw=True)
+
+
+def _make_default_renderer(name: str) -> None:
+    import plotly.io as pio
+
+    pio.renderers[name] = _notebook_renderer()
+    pio.renderers.default = name
+
+
+class _AfterImport(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """A post-import hook: runs `then()` right after module `name` is first executed.
+
+    Sits first on `sys.meta_path` until `name` is imported, finds the module's real spec with
+    the other finders, and loads it through its own loader, then calls `then()`.
+    """
+
+    def __init__(self, name: str, then: Callable[[], None]) -> None:
+        self.name, self.then = name, then
+        self.loader: Any = None
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if fullname != self.name:
+            return None
+        sys.meta_path.remove(self)  # once only, and so that find_spec below skips this finder
+        spec = importlib.util.find_spec(fullname)
+        if spec is None or spec.loader is None:
+            return spec
+        self.loader, spec.loader = spec.loader, self
+        return spec
+
+    def create_module(self, spec: Any) -> Any:
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        module.__loader__ = self.loader
+        self.loader.exec_module(module)
+        self.then()
+
+
+def _after_import(name: str, then: Callable[[], None]) -> None:
+    """Call `then()` now if module `name` is imported, else right after its first import
+    (replacing a hook already waiting for it)."""
+    if name in sys.modules:
+        then()
+        return
+    sys.meta_path[:] = [f for f in sys.meta_path
+                        if not (isinstance(f, _AfterImport) and f.name == name)]
+    sys.meta_path.insert(0, _AfterImport(name, then))
 
 
 # -- static export -------------------------------------------------------------------------------

@@ -416,22 +416,25 @@ NOTEBOOK_COLUMNS: dict[str, list[str]] = {
 
 def scoped_corpus(params: Mapping[str, Any], *, text: bool = False,
                   columns: Mapping[str, Sequence[str]] | None = NOTEBOOK_COLUMNS,
-                  quiet: bool = False) -> Corpus:
+                  tables: Sequence[str] | None = None, quiet: bool = False) -> Corpus:
     """The corpus at ``params["data_dir"]`` with only the articles the filters keep.
 
     Filters: start, end, outlets, languages (see `ctkit.analysis.filter_corpus`); every table
     keeps the rows of those articles. Reads only `columns` (default `NOTEBOOK_COLUMNS`: what the
     notebooks' analyses use; tables not named, e.g. entities, are left empty; ``columns=None``
-    reads everything) plus `articles.text` with ``text=True``. Prints one line saying how many
-    articles are in scope.
+    reads everything) plus `articles.text` with ``text=True``; `tables` narrows further to the
+    tables a notebook uses (on a million articles each table takes seconds to read). Prints one
+    line saying how many articles are in scope.
     """
     from .analysis import filter_corpus
     from .corpus import load
 
+    if tables is not None and "articles" not in tables:
+        raise ValueError(f"tables must include 'articles' (it defines the scope), got {tables}")
     if columns is None:
-        corpus = load(params["data_dir"], text=text)
+        corpus = load(params["data_dir"], tables=tables, text=text)
     else:
-        cols = {k: list(v) for k, v in columns.items()}
+        cols = {k: list(v) for k, v in columns.items() if tables is None or k in tables}
         if text and "articles" in cols and "text" not in cols["articles"]:
             cols["articles"].append("text")
         wanted: dict[str, Sequence[str]] = dict(cols)
@@ -693,10 +696,13 @@ def one_article(data_dir: str | Path, article_id: str) -> dict[str, pd.DataFrame
 
 
 def outlet_terms(articles: pd.DataFrame, *, top: int = 10, min_count: int = 3,
-                 per_outlet: int | None = 1000, seed: int = 0) -> pd.DataFrame:
+                 per_outlet: int | None = 1000, seed: int = 0,
+                 data_dir: str | Path | None = None) -> pd.DataFrame:
     """The words most distinctive of each outlet (`ctkit.analysis.distinctive_terms`).
 
-    Needs `articles.text` (load with text=True). Outlets with more than `per_outlet` articles
+    Needs `articles.text`: loaded (text=True), or read from `data_dir` for the sampled
+    articles only (the same result, without holding every text in memory: gigabytes on a
+    million articles; see `_article_texts`). Outlets with more than `per_outlet` articles
     are represented by a seeded random sample of `per_outlet` of them (tokenizing a million
     texts takes minutes; word frequencies of a thousand articles per outlet are stable); with
     ``per_outlet=None`` or when no outlet has more, every article counts and the result is
@@ -707,7 +713,15 @@ def outlet_terms(articles: pd.DataFrame, *, top: int = 10, min_count: int = 3,
 
     from .analysis import distinctive_terms
 
-    texts = articles.dropna(subset=["outlet", "text"])
+    lazy = "text" not in articles
+    if lazy:
+        if data_dir is None:
+            raise ValueError("outlet_terms needs articles.text: load with text=True or pass "
+                             "data_dir")
+        if _missing_texts_possible(data_dir):  # rare: decide on the texts themselves
+            articles = articles.assign(text=_article_texts(data_dir, articles["article_id"]))
+            lazy = False
+    texts = articles.dropna(subset=["outlet"] if lazy else ["outlet", "text"])
     if texts["outlet"].nunique() < 2:
         print("Distinctive terms need articles from at least two outlets; this selection has "
               f"{texts['outlet'].nunique()}.")
@@ -726,8 +740,67 @@ def outlet_terms(articles: pd.DataFrame, *, top: int = 10, min_count: int = 3,
               f"{per_outlet:,} per outlet (seed {seed}); counts are within the sample.")
     else:
         print(f"Words from all {total:,} articles.")
+    if lazy:  # spaCy loads (seconds of Python) while Arrow reads the texts (off the GIL)
+        from concurrent.futures import ThreadPoolExecutor
+
+        from .analysis import load_tokenizers
+
+        assert data_dir is not None  # checked above
+        with ThreadPoolExecutor(1) as pool:
+            ready = pool.submit(load_tokenizers, texts["language"].unique())
+            texts = texts.assign(text=_article_texts(data_dir, texts["article_id"]))
+            ready.result()
     frame = texts.rename(columns={"outlet": "group"})[["group", "text", "language"]]
     return distinctive_terms(frame, top=top, min_count=min_count)
+
+
+def _missing_texts_possible(data_dir: str | Path) -> bool:
+    """False when the parquet statistics of articles.text show no missing text at all."""
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(Path(data_dir) / "articles.parquet").metadata
+    names = [meta.schema.column(i).name for i in range(meta.num_columns)]
+    if "text" not in names:
+        return True
+    col = names.index("text")
+    for i in range(meta.num_row_groups):
+        stats = meta.row_group(i).column(col).statistics
+        if stats is None or not stats.has_null_count or stats.null_count:
+            return True
+    return False
+
+
+def _article_texts(data_dir: str | Path, ids: pd.Series, *, batch: int = 256) -> pd.Series:
+    """`articles.text` of the articles `ids` (index kept), read from ``data_dir``.
+
+    Only the row groups holding one of them are read, `batch` row groups at a time, and only
+    their rows kept (article_id is unique in a parsed corpus); an id absent from the file
+    gets NA.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from . import schema
+
+    pf = pq.ParquetFile(Path(data_dir) / "articles.parquet")
+    file_ids = pf.read(columns=["article_id"])["article_id"]
+    wanted = pa.array(ids, from_pandas=True).cast(file_ids.type)
+    slot = pc.fill_null(pc.index_in(file_ids, value_set=wanted), -1)  # file row -> ids row
+    slot = np.asarray(slot.to_numpy(zero_copy_only=False), dtype=np.int64)
+    sizes = [pf.metadata.row_group(i).num_rows for i in range(pf.metadata.num_row_groups)]
+    bounds = np.r_[0, np.cumsum(sizes, dtype=np.int64)]
+    groups = [g for g in range(len(sizes)) if (slot[bounds[g]:bounds[g + 1]] >= 0).any()]
+    out = np.full(len(ids), None, dtype=object)
+    for lo in range(0, len(groups), batch):
+        chunk = groups[lo:lo + batch]
+        rows = np.concatenate([np.arange(bounds[g], bounds[g + 1]) for g in chunk])
+        hit = np.flatnonzero(slot[rows] >= 0)
+        texts = pf.read_row_groups(chunk, columns=["text"])["text"].take(pa.array(hit))
+        out[slot[rows[hit]]] = texts.to_pylist()
+    return pd.Series(out, index=ids.index, name="text",
+                     dtype=schema.TABLES["articles"]["text"])
 
 
 def _distinct(s: pd.Series) -> int:
@@ -740,13 +813,17 @@ def _distinct(s: pd.Series) -> int:
 
 def corpus_facts(corpus: Corpus, *, focal: str = "MAR") -> pd.DataFrame:
     """A few headline numbers about a (filtered) corpus as a two-column table: fact, value."""
+    import numpy as np
+
     arts, countries = corpus.articles, corpus.countries
     dated = arts["published"].dropna()
-    from .analysis import _isin
+    from .analysis import _codes, _isin
 
-    names_focal = _distinct(countries.loc[_isin(countries["iso3"], [focal]), "article_id"])
-    partner = _distinct(countries.loc[countries["iso3"].notna().to_numpy()
-                                      & ~_isin(countries["iso3"], [focal]), "article_id"])
+    iso, iso_names = _codes(countries["iso3"])  # remembered: the analyses that follow reuse it
+    hit = np.flatnonzero(iso_names == focal)
+    is_focal = iso == hit[0] if len(hit) else np.zeros(len(iso), dtype=bool)
+    names_focal = _distinct(countries.loc[is_focal, "article_id"])
+    partner = _distinct(countries.loc[(iso >= 0) & ~is_focal, "article_id"])
     n_errors = int((corpus.errors["severity"] == "error").sum()) if len(corpus.errors) else 0
     eng = corpus.engagement
     with_counter = _distinct(eng.loc[_isin(eng["article_id"], arts["article_id"]), "article_id"])

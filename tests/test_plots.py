@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 
 import _browser  # tests/ is on sys.path (pytest "prepend" import mode, no __init__.py)
 import pandas as pd
@@ -334,6 +335,21 @@ def test_notebook_renderer_loads_nothing_from_a_cdn(monkeypatch):
         assert "window.Plotly = Plotly" not in html
     finally:
         pio.renderers.default = before
+
+
+def test_after_import_runs_its_hook_once_the_module_is_imported(tmp_path, monkeypatch):
+    (tmp_path / "ctkit_hook_probe.py").write_text("VALUE = 1\n", "utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    calls = []
+    plots._after_import("ctkit_hook_probe", lambda: calls.append("late"))
+    assert calls == []
+    import ctkit_hook_probe
+
+    assert calls == ["late"] and ctkit_hook_probe.VALUE == 1
+    plots._after_import("ctkit_hook_probe", lambda: calls.append("now"))
+    assert calls == ["late", "now"]
+    assert not any(isinstance(f, plots._AfterImport) for f in sys.meta_path)
+    del sys.modules["ctkit_hook_probe"]
 
 
 def test_save_static_names_what_is_missing(tmp_path, monkeypatch):

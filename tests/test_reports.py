@@ -507,6 +507,38 @@ def test_scoped_corpus_reads_only_the_notebook_columns(corpus_dir, capsys):
     assert "articles in scope" in capsys.readouterr().out
 
 
+def test_scoped_corpus_reads_only_the_tables_named(corpus_dir, capsys):
+    params = {"data_dir": str(corpus_dir), "start": "2023-01-01"}
+    some = reports.scoped_corpus(params, tables=["articles", "countries"])
+    assert some.events.empty and some.engagement.empty and not some.countries.empty
+    pd.testing.assert_frame_equal(some.countries, reports.scoped_corpus(params).countries)
+    with pytest.raises(ValueError, match="articles"):
+        reports.scoped_corpus(params, tables=["countries"])
+
+
+def test_outlet_terms_reads_the_sampled_texts_from_data_dir_with_the_same_result(corpus_dir,
+                                                                                 capsys):
+    params = {"data_dir": str(corpus_dir), "start": "2023-01-01"}
+    loaded = reports.scoped_corpus(params, text=True).articles
+    narrow = reports.scoped_corpus(params).articles
+    for per_outlet in (None, 5):
+        want = reports.outlet_terms(loaded, top=5, min_count=1, per_outlet=per_outlet)
+        got = reports.outlet_terms(narrow, top=5, min_count=1, per_outlet=per_outlet,
+                                   data_dir=corpus_dir)
+        pd.testing.assert_frame_equal(got, want)
+    with pytest.raises(ValueError, match="data_dir"):
+        reports.outlet_terms(narrow)
+
+
+def test_article_texts_keeps_the_index_and_gives_na_for_unknown_ids(corpus_dir):
+    ids = pd.Series(["a057", "zzz", "a000"], index=[7, 8, 9])
+    texts = reports._article_texts(corpus_dir, ids, batch=1)
+    full = reports.scoped_corpus({"data_dir": str(corpus_dir)}, text=True,
+                                 quiet=True).articles.set_index("article_id")["text"]
+    assert list(texts.index) == [7, 8, 9] and pd.isna(texts[8])
+    assert texts[7] == full["a057"] and texts[9] == full["a000"]
+
+
 def test_one_article_reads_every_table_row_of_that_article(corpus_dir):
     import pyarrow.parquet as pq
 
