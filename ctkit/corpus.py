@@ -95,6 +95,7 @@ class TableWriter:
         self._tmp: dict[str, Path] = {}
         self.rows = dict.fromkeys(schema.TABLES, 0)
         self._extra: dict[str, Path] = {}
+        self._extra_writers: dict[str, pq.ParquetWriter] = {}
 
     def _arrow(self, name: str, df: pd.DataFrame) -> pa.Table:
         tbl = pa.Table.from_pandas(schema.validate(name, df), preserve_index=False)
@@ -114,17 +115,21 @@ class TableWriter:
                 self._writers[name].write_table(self._arrow(name, df))
                 self.rows[name] += len(df)
 
-    def extra(self, name: str, df: pd.DataFrame) -> None:
-        """A side file (e.g. the input digests of an incremental run), moved in on close."""
-        tmp = self.out / f".{name}.tmp-{self.run_id}"
-        df.to_parquet(tmp, index=False)
-        self._extra[name] = tmp
+    def extra(self, name: str, table: pa.Table) -> None:
+        """Append `table` to a side file (e.g. the input digests of an incremental run): written
+        as it comes, like the tables, and moved in on close; every part has the same schema."""
+        if name not in self._extra:
+            tmp = self.out / f".{name}.tmp-{self.run_id}"
+            self._extra_writers[name] = pq.ParquetWriter(tmp, table.schema, compression="zstd")
+            self._extra[name] = tmp
+        if len(table):
+            self._extra_writers[name].write_table(table)
 
     def close(self) -> None:
         """Finish the files and move them into place; the manifest goes last."""
         if not self._writers:
             self.write(Corpus())
-        for w in self._writers.values():
+        for w in [*self._writers.values(), *self._extra_writers.values()]:
             w.close()
         # keep the previous tables reachable (hard links) until the new manifest is in place, so a
         # kill between two renames leaves a readable previous output (see `recover`)
@@ -148,7 +153,7 @@ class TableWriter:
 
     def abort(self) -> None:
         """Drop the temp files; the previous output stays as it was."""
-        for w in self._writers.values():
+        for w in [*self._writers.values(), *self._extra_writers.values()]:
             try:
                 w.close()
             except Exception:  # noqa: BLE001 - closing a half-written file may fail; it is deleted

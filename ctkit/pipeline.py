@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -49,7 +49,6 @@ from .text import lowered_words, n_words, sentences, words
 
 if TYPE_CHECKING:
     import numpy as np
-
 
 
 class DocTimeout(Exception):
@@ -309,29 +308,45 @@ def _chunks(files: Sequence[tuple[Location, str]], *, size: int, manifest: dict[
         yield Chunk([(str(p), s) for p, s in files[i:i + size]], manifest, root)
 
 
-def _run(chunks: Iterable[Chunk], options: Options, *, scheduler: str | None
+def _workers(options: Options) -> int:
+    return options.workers or os.cpu_count() or 1
+
+
+@contextmanager
+def _process_pool(options: Options) -> Iterator[Any]:
+    """The `process` engine's worker pool (None for the other engines or one worker).
+
+    Made before the input is listed: forked workers share the parent's memory as it is at
+    the fork, and a million file names listed before it would count again in every worker."""
+    if options.engine != "process" or _workers(options) == 1:
+        yield None
+        return
+    import multiprocessing as mp
+
+    _warm()
+    method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+    with mp.get_context(method).Pool(_workers(options)) as pool:
+        yield pool
+
+
+def _run(chunks: Iterable[Chunk], options: Options, *, scheduler: str | None, pool: Any = None
          ) -> Iterator[ChunkResult]:
     engine = options.engine
-    workers = options.workers or os.cpu_count() or 1
+    workers = _workers(options)
     if engine == "local" or (engine == "process" and workers == 1):
         _warm()
         for ch in chunks:
             yield run_chunk(ch, options)
         return
     if engine == "process":
-        import multiprocessing as mp
-
-        _warm()
-        method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-        with mp.get_context(method).Pool(workers) as pool:
-            # a bounded window of chunks in flight: results never pile up in the parent
-            pending: list = []
-            for ch in chunks:
-                pending.append(pool.apply_async(run_chunk, (ch, options)))
-                if len(pending) >= 2 * workers:
-                    yield pending.pop(0).get()
-            for res in pending:
-                yield res.get()
+        # a bounded window of chunks in flight: results never pile up in the parent
+        pending: list = []
+        for ch in chunks:
+            pending.append(pool.apply_async(run_chunk, (ch, options)))
+            if len(pending) >= 2 * workers:
+                yield pending.pop(0).get()
+        for res in pending:
+            yield res.get()
         return
     from .distributed import run_dask
 
@@ -489,6 +504,15 @@ def stream(inputs: str | os.PathLike | Sequence[str | os.PathLike], *,
     again: their rows are taken from the previous output, so the tables equal a full run.
     """
     opts = options or Options()
+    with _process_pool(opts) as pool:
+        yield from _stream(inputs, opts, manifest=manifest, scheduler=scheduler, pool=pool,
+                           progress=progress, previous=previous, digests=digests)
+
+
+def _stream(inputs: str | os.PathLike | Sequence[str | os.PathLike], opts: Options, *,
+            manifest: str | os.PathLike | None, scheduler: str | None, pool: Any,
+            progress: bool, previous: Previous | None, digests: list[tuple[str, str]] | None
+            ) -> Iterator[Corpus]:
     files, entries, root = plan(inputs, manifest=manifest)
     dedup = _Dedup()
     chunks: Iterable[Chunk]
@@ -504,7 +528,7 @@ def stream(inputs: str | os.PathLike | Sequence[str | os.PathLike], *,
         from tqdm import tqdm
 
         bar = tqdm(total=len(files), unit="file", desc="parse", leave=False)
-    parsed = _run((c for c in to_parse if not c.reuse), opts, scheduler=scheduler)
+    parsed = _run((c for c in to_parse if not c.reuse), opts, scheduler=scheduler, pool=pool)
     try:
         for chunk in chunks:
             res = previous.rows(chunk, options=opts) if chunk.reuse and previous else next(parsed)
@@ -625,13 +649,23 @@ def parse_to(out: str | os.PathLike, inputs: str | os.PathLike | Sequence[str | 
     meta = {"focal": opts.focal, "engine": opts.engine, "inputs": [str(i) for i in items],
             "incremental": previous is not None, "code": code_fingerprint(),
             "options": {k: v for k, v in vars(opts).items() if k not in ("engine", "workers")}}
-    digests: list[tuple[str, str]] = []
+    digests: list[tuple[str, str]] = []  # each chunk's, written with it
+
+    def write_digests() -> None:
+        import pyarrow as pa
+
+        source, digest = zip(*digests, strict=True) if digests else ((), ())
+        writer.extra(Previous.FILES, pa.table({"source": pa.array(source, pa.string()),
+                                               "digest": pa.array(digest, pa.string())}))
+        digests.clear()
+
     with TableWriter(Path(out), meta=meta) as writer:
+        write_digests()  # the file exists even when there is no input file
         for part in stream(items, options=opts, manifest=manifest, scheduler=scheduler,
                            progress=progress, previous=previous, digests=digests):
             writer.write(part)
+            write_digests()
         writer.meta["seconds"] = round(time.time() - started, 3)
-        writer.extra(Previous.FILES, pd.DataFrame(digests, columns=["source", "digest"]))
     return dict(writer.rows)
 
 

@@ -144,3 +144,25 @@ def test_first_seen_index_keeps_the_first_value_across_merges():
     assert len(index.keys) >= 2000  # most keys now live in the sorted arrays
     assert all(index.get(k) == ref[k] for k in keys)
     assert all(index.get(rnd.getrandbits(64)) is None for _ in range(500))
+
+
+def test_process_workers_are_forked_before_the_input_is_listed(mixed_inputs, tmp_path,
+                                                               monkeypatch):
+    """Forked workers would otherwise each carry a copy of the file list (a million names)."""
+    import multiprocessing as mp
+
+    from ctkit import pipeline
+
+    alive_at_listing = []
+    plan = pipeline.plan
+
+    def spy(*args, **kwargs):
+        alive_at_listing.append(len(mp.active_children()))
+        return plan(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "plan", spy)
+    opts = ctkit.Options(engine="process", workers=2)
+    counts = pipeline.parse_to(tmp_path / "out", mixed_inputs, options=opts)
+    assert alive_at_listing == [2] and counts["articles"] > 0
+    files = pd.read_parquet(tmp_path / "out" / "_ctkit_files.parquet")
+    assert list(files["source"]) == [s for _, s in expand([mixed_inputs])]
