@@ -106,6 +106,8 @@ class _Matcher:
 
 
 def _holds_one(low: str, anchors: tuple[str, ...]) -> bool:
+    """True when `low` holds one of `anchors` (a plain loop: `any` over a generator costs
+    more than the `in` tests here)."""
     for a in anchors:
         if a in low:
             return True

@@ -65,10 +65,15 @@ def conform(table: str, rows: pd.DataFrame | list[dict]) -> pd.DataFrame:
         if c not in df:
             df[c] = pd.NA
         if t == TIME:
-            df[c] = pd.to_datetime(df[c], errors="coerce", format="mixed").astype(TIME)
+            df[c] = _as_time(df[c])
         else:
             df[c] = df[c].astype(t)
     return df[list(cols)].reset_index(drop=True)
+
+
+def _as_time(s: pd.Series) -> pd.Series:
+    """Timestamps of a column of dates in any format (unreadable ones NaT)."""
+    return pd.to_datetime(s, errors="coerce", format="mixed").astype(TIME)
 
 
 def _from_rows(table: str, rows: list[dict]) -> pd.DataFrame:
@@ -78,8 +83,7 @@ def _from_rows(table: str, rows: list[dict]) -> pd.DataFrame:
     for c, t in TABLES[table].items():
         values = [r.get(c) for r in rows]
         if t == TIME:
-            out[c] = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce",
-                                    format="mixed").astype(TIME)
+            out[c] = _as_time(pd.Series(values, dtype=object))
         else:
             out[c] = pd.array(values, dtype=t)
     return pd.DataFrame(out)

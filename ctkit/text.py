@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache, lru_cache
+from collections.abc import Callable
+from functools import cache, lru_cache, wraps
+from typing import TypeVar
 
 ARABIC_LETTER = re.compile(r"[\u0620-\u064A\u0671-\u06D3]")
 # tatweel, Arabic diacritics, zero-width marks, soft hyphen
@@ -125,34 +127,40 @@ def sentences(text: str) -> list[tuple[int, int]]:
 
 
 WORD = re.compile(r"\w+", re.UNICODE)
-#: the last text `words` and `lowered_words` read, with their results (see `words`)
-_last_words: tuple[str, list[str]] | None = None
-_last_lowered: tuple[str, str] | None = None
+_T = TypeVar("_T")
 
 
+def _last_text(fn: Callable[[str], _T]) -> Callable[[str], _T]:
+    """`fn` with its result kept for the last text it read (the same object, not an equal one):
+    the stages of one document read the same body, so they share one computation."""
+    last: tuple[str, _T] | None = None
+
+    @wraps(fn)
+    def kept(text: str) -> _T:
+        nonlocal last
+        got = last  # one read: the pair stays consistent if threads share it
+        if got is not None and got[0] is text:
+            return got[1]
+        result = fn(text)
+        last = (text, result)
+        return result
+
+    return kept
+
+
+@_last_text
 def words(text: str) -> list[str]:
     """The words of `text` (runs of letters/digits, `WORD`), in order; do not modify the list.
 
-    The result for the last text is kept: the stages of one document (word count, language,
-    near-duplicate hash) read the same body, so they share one scan of it."""
-    global _last_words
-    last = _last_words  # one read: the pair stays consistent if threads share it
-    if last is not None and last[0] is text:
-        return last[1]
-    found = WORD.findall(text)
-    _last_words = (text, found)
-    return found
+    Kept for the last text: the word count, the language test and the near-duplicate hash of
+    one document share one scan of its body."""
+    return WORD.findall(text)
 
 
+@_last_text
 def lowered_words(text: str) -> str:
     """The words of `text` lower-cased and joined by single spaces (kept like `words`)."""
-    global _last_lowered
-    last = _last_lowered
-    if last is not None and last[0] is text:
-        return last[1]
-    joined = " ".join(words(text)).lower()  # lowering adds no white space: one word stays one
-    _last_lowered = (text, joined)
-    return joined
+    return " ".join(words(text)).lower()  # lowering adds no white space: one word stays one
 
 
 def n_words(text: str) -> int:
