@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from .gazetteer import data_rows
+from .text import WORD, words
 
 #: chrome kinds whose patterns are loose enough to hit a sentence: they only classify short
 #: lines (a prose-length line matched by one is body, unless it is wholly in parentheses)
@@ -23,7 +24,6 @@ _LOOSE = {"attribution", "updated", "nav", "live", "ad", "time", "views", "likes
 _SENT_END = re.compile(r"([.!:;…]|[.!?؟…]\s*[\"'»”)\]])\s*$")
 _QUESTION_END = re.compile(r"[?؟]\s*$")
 _TWO_SENTENCES = re.compile(r"[.!?؟]\s+\S.*[.!?؟]\s*$")
-_WORDS = re.compile(r"\w+")
 _TITLE_MARKS = re.compile(r"^\s*[*_#=]+\s*|\s*[*_#=]+\s*$")
 _MARKS = "*_#="
 #: symbols that lead chrome lines ("▶ Live", "🔴 مباشر", "● Breaking"): ignored when matching
@@ -224,7 +224,7 @@ def chrome_kind(line: str, *, prose: bool = False) -> _Pattern | None:
 
 def is_prose(line: str) -> bool:
     """A line that reads like a paragraph of running text (a headline question does not)."""
-    return _is_prose(line, len(_WORDS.findall(line)))
+    return _is_prose(line, len(WORD.findall(line)))
 
 
 def _is_prose(line: str, n: int) -> bool:
@@ -239,7 +239,7 @@ def _is_prose(line: str, n: int) -> bool:
 
 
 def _sentence_like(line: str) -> bool:
-    return len(_WORDS.findall(line)) >= 4 and bool(re.search(r"[.!?؟»\"”]\s*$", line))
+    return len(WORD.findall(line)) >= 4 and bool(re.search(r"[.!?؟»\"”]\s*$", line))
 
 
 def split_long(text: str, *, max_chars: int) -> str:
@@ -265,7 +265,8 @@ def clean(raw: str, *, max_line_chars: int = 200_000, keep_header: bool = False)
     raw = split_long(raw.replace("\r\n", "\n").replace("\r", "\n"), max_chars=max_line_chars)
     items = [(i, t) for i, ln in enumerate(raw.split("\n")) if (t := ln.strip())]
     texts = [t for _, t in items]
-    words = [len(_WORDS.findall(t)) for t in texts]  # counted once, used by every test below
+    line_words = [WORD.findall(t) for t in texts]  # found once, counted by every test below
+    words = list(map(len, line_words))
     keys = [_untitled(t) for t in texts]  # a repeated line is repeated whatever its title marks
     counts = Counter(keys)
     prose = [_is_prose(t, n) and (counts[k] == 1 or n >= 25)
@@ -281,7 +282,7 @@ def clean(raw: str, *, max_line_chars: int = 200_000, keep_header: bool = False)
     real_prose = [p and k is None for p, k in zip(prose, kinds, strict=True)]
     first = next((i for i, p in enumerate(real_prose) if p), None)
     if first is None:  # no paragraph of running text: keep every unmatched line after a header
-        return _no_prose(items, kinds, keep_header=keep_header)
+        return _no_prose(items, kinds, line_words, keep_header=keep_header)
     # a short opening sentence just above the first paragraph is body, not header
     while first > 1 and kinds[first - 1] is None and _sentence_like(texts[first - 1]) \
             and words[first - 1] >= 6:
@@ -311,8 +312,16 @@ def clean(raw: str, *, max_line_chars: int = 200_000, keep_header: bool = False)
             out.append(Line(t, "body", idx))
         else:
             out.append(Line(t, "footer", idx))
-    body = "\n".join(ln.text for ln in out if ln.kind == "body")
-    return Cleaned(body, tuple(out))
+    return _cleaned(out, line_words)
+
+
+def _cleaned(lines: list[Line], line_words: list[list[str]]) -> Cleaned:
+    """The page's classified lines with their body; `words(body)` is set from the body lines'
+    words (a word never spans two lines), which spares the stages a second scan."""
+    body_lines = [i for i, ln in enumerate(lines) if ln.kind == "body"]
+    body = "\n".join([lines[i].text for i in body_lines])
+    words.keep(body, [w for i in body_lines for w in line_words[i]])
+    return Cleaned(body, tuple(lines))
 
 
 def _only_sentences_between(items: list, kinds: list, last: int, pos: int) -> bool:
@@ -320,8 +329,8 @@ def _only_sentences_between(items: list, kinds: list, last: int, pos: int) -> bo
     return all(kinds[j] is None and _sentence_like(items[j][1]) for j in range(last + 1, pos))
 
 
-def _no_prose(items: list[tuple[int, str]], kinds: list[str | None], *,
-              keep_header: bool = False) -> Cleaned:
+def _no_prose(items: list[tuple[int, str]], kinds: list[str | None],
+              line_words: list[list[str]], *, keep_header: bool = False) -> Cleaned:
     """Pages without a paragraph: the first unmatched line is the header, the rest the body."""
     out: list[Line] = []
     seen_header = keep_header
@@ -333,4 +342,4 @@ def _no_prose(items: list[tuple[int, str]], kinds: list[str | None], *,
             seen_header = True
         else:
             out.append(Line(t, "body", idx))
-    return Cleaned("\n".join(ln.text for ln in out if ln.kind == "body"), tuple(out))
+    return _cleaned(out, line_words)

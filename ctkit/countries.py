@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from .gazetteer import Entry, Gazetteer, Hit, data_rows
 from .text import fold_key
@@ -30,8 +31,7 @@ _AR_CONTEXT = frozenset("في إلى الى من مع عن نحو عبر تجا�
                         "شمال جنوب شرق غرب وسط بين و ، سلطات رئيس سفير سفارة جيش".split())
 
 
-@dataclass(frozen=True)
-class Mention:
+class Mention(NamedTuple):
     """One country mention with offsets into the text it was found in."""
 
     iso3: str

@@ -10,14 +10,14 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from .countries import Mention
 from .gazetteer import Entry, Gazetteer, Hit, data_rows
 from .text import fold_key
 
 
-@dataclass(frozen=True)
-class EntityMention:
+class EntityMention(NamedTuple):
     """An organisation or person mention with offsets into the body."""
 
     label: str

@@ -8,6 +8,7 @@ import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from .countries import Mention
 from .entities import EntityMention
@@ -19,8 +20,7 @@ PRIORITY = ("agreement", "joint_operation", "judicial", "information_exchange", 
             "aid", "visit", "conference", "meeting", "statement")
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
     """One cooperation event reported in one sentence, with the countries it involves."""
 
     type: str

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 import ahocorasick
 
@@ -31,8 +31,7 @@ class Entry:
     surface: str = ""        # the name as listed, for `case == "exact"`
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     """A match in the original text."""
 
     start: int

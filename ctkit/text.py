@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from functools import cache, lru_cache, wraps
-from typing import TypeVar
+from functools import cache, lru_cache, update_wrapper
+from typing import Generic, TypeVar
 
 ARABIC_LETTER = re.compile(r"[\u0620-\u064A\u0671-\u06D3]")
 # tatweel, Arabic diacritics, zero-width marks, soft hyphen
@@ -130,34 +130,39 @@ WORD = re.compile(r"\w+", re.UNICODE)
 _T = TypeVar("_T")
 
 
-def _last_text(fn: Callable[[str], _T]) -> Callable[[str], _T]:
+class _LastText(Generic[_T]):
     """`fn` with its result kept for the last text it read (the same object, not an equal one):
     the stages of one document read the same body, so they share one computation."""
-    last: tuple[str, _T] | None = None
 
-    @wraps(fn)
-    def kept(text: str) -> _T:
-        nonlocal last
-        got = last  # one read: the pair stays consistent if threads share it
+    def __init__(self, fn: Callable[[str], _T]) -> None:
+        self.fn = fn
+        self.last: tuple[str, _T] | None = None
+        update_wrapper(self, fn)
+
+    def __call__(self, text: str) -> _T:
+        got = self.last  # one read: the pair stays consistent if threads share it
         if got is not None and got[0] is text:
             return got[1]
-        result = fn(text)
-        last = (text, result)
+        result = self.fn(text)
+        self.last = (text, result)
         return result
 
-    return kept
+    def keep(self, text: str, result: _T) -> None:
+        """Take `result` as `fn(text)`: for a caller that has it already at no cost."""
+        self.last = (text, result)
 
 
-@_last_text
+@_LastText
 def words(text: str) -> list[str]:
     """The words of `text` (runs of letters/digits, `WORD`), in order; do not modify the list.
 
     Kept for the last text: the word count, the language test and the near-duplicate hash of
-    one document share one scan of its body."""
+    one document share one scan of its body; `clean` hands over the body's words, which it
+    has from its lines (`words.keep`)."""
     return WORD.findall(text)
 
 
-@_last_text
+@_LastText
 def lowered_words(text: str) -> str:
     """The words of `text` lower-cased and joined by single spaces (kept like `words`)."""
     return " ".join(words(text)).lower()  # lowering adds no white space: one word stays one
