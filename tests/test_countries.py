@@ -101,3 +101,23 @@ def _folded(name):
 
 def _ambiguous(name):
     return name in {"Congo", "الكونغو"}
+
+
+def test_prev_token_is_the_search_it_replaces():
+    import random
+    import re
+
+    from ctkit.countries import _prev_token
+
+    def searched(text: str, start: int) -> tuple[str, str]:
+        window = text[max(0, start - 60):start]
+        m = re.search(r"(\w[\w'.-]*)(\W*)$", window)
+        return (m.group(1), m.group(2)) if m else ("", window)
+
+    rng = random.Random(3)
+    alphabet = list("aB .'-,é_1\n") + ["و", "«", "’", "\u0651"]
+    for _ in range(20_000):
+        s = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 90)))
+        start = rng.randint(0, len(s))
+        assert _prev_token(s, start) == searched(s, start), (s, start)
+    assert _prev_token("talks with the U.S. ", 20) == ("U.S.", " ")

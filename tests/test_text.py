@@ -33,3 +33,33 @@ def test_words_are_shared_by_the_stages_of_one_text():
     # lower-casing word by word, even where it adds a combining mark ("İ" -> "i̇")
     assert lowered_words(a).split(" ") == [w.lower() for w in first]
     assert lowered_words(b) == "rabat hosts mali"
+
+
+def test_long_texts_fold_like_str_translate():
+    import random
+
+    from ctkit.text import _table, _translate
+
+    table = _table()
+    rng = random.Random(7)
+    # every code point of the table, both ends of it, past it, astral and lone surrogates
+    alphabet = [chr(c) for c in range(len(table) + 40)] + ["😀", "\ud800", "\U0001F1F2", "é"]
+    for n in (199, 200, 3000):
+        for _ in range(20):
+            s = "".join(rng.choice(alphabet) for _ in range(n))
+            assert _translate(s) == s.translate(table)
+    prose = "Le Ministre de l’Intérieur a reçu son homologue espagnol — À RABAT. " * 20
+    assert _translate(prose) == prose.translate(table)
+
+
+def test_clean_hands_the_body_words_to_words():
+    from ctkit.clean import clean
+    from ctkit.text import WORD, words
+
+    page = ("MENU | World | Politics\nRabat hosts talks\n"
+            "Morocco and Spain signed a security accord on Monday, officials said in Rabat.\n"
+            "The two kingdoms agreed to share intelligence on terrorist cells operating in "
+            "the Sahel region.\nLeave a comment\n")
+    body = clean(page).body
+    assert words.last is not None and words.last[0] is body  # handed over, not scanned
+    assert words(body) == WORD.findall(body)
