@@ -121,3 +121,32 @@ def test_anchor_is_a_plain_run_every_match_holds():
     assert _anchor("accept (all )?cookies") == "accept "
     assert _anchor("get the latest .{0,40} in your inbox") == "get the latest "
     assert _anchor("sign up (now|today)") == "sign up "
+
+
+def test_bare_patterns_match_what_the_patterns_match():
+    """`_Matcher.whole` joins the fullmatch patterns without capturing groups (`_bare`): the
+    same lines match, and `first` still names the first pattern in file order."""
+    import re
+    from pathlib import Path
+
+    from ctkit import clean as C
+
+    assert C._bare(r"a(b|c)[(]\(x\)[^]()]") == r"(?:a(?:b|c)[(]\(x\)[^]()])"
+    assert C._bare(r"(?-i:[A-Z]\w*) (says|wrote)") == r"(?:(?-i:[A-Z]\w*) (?:says|wrote))"
+    lines = [ln.strip() for path in sorted(
+        Path(__file__).parent.joinpath("data", "labelled").rglob("*.txt"))
+        for ln in path.read_text("utf-8", errors="replace").splitlines() if ln.strip()]
+    lines += ["12 comments", "Share on Facebook", "Leave a reply", "© 2024 Le Desk", "Reply",
+              "Ahmed says:", "AHMED SAYS:", "Partager sur Facebook Partager sur X", "•••"]
+    for p in C.patterns():
+        bare = re.compile(C._bare(p.regex.pattern), re.IGNORECASE)
+        assert bare.groups == 0
+        for line in lines:
+            assert bool(bare.fullmatch(line)) == bool(p.regex.fullmatch(line)), (p, line)
+    for strict in (True, False):
+        m = C._matcher(strict=strict)
+        chosen = [(i, p) for i, p in enumerate(C.patterns())
+                  if not (strict and p.kind in C._LOOSE)]
+        for line in lines:
+            want = next((i for i, p in chosen if p.match(line)), None)
+            assert m.first(line) == want, line
