@@ -9,6 +9,7 @@ count. Dates and times are never counters.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .clean import Cleaned
 from .dates import find_date
@@ -51,6 +52,17 @@ def _value(raw: str, mult: str | None) -> int:
 
 def line_counters(text: str) -> dict[str, int]:
     """metric -> value for the counters written on one line."""
+    return dict(_line_counters(text))
+
+
+@lru_cache(maxsize=65536)
+def _line_counters(text: str) -> tuple[tuple[str, int], ...]:
+    """`line_counters` as pairs. Cached: an outlet prints the same copyright and slogan lines,
+    which hold digits, on every page."""
+    return tuple(_counted(text).items())
+
+
+def _counted(text: str) -> dict[str, int]:
     s = _NOT_COUNTS.sub(" ", text.translate(_DIGITS))
     date = find_date(s)
     if date:
