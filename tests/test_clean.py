@@ -150,3 +150,31 @@ def test_bare_patterns_match_what_the_patterns_match():
         for line in lines:
             want = next((i for i, p in chosen if p.match(line)), None)
             assert m.first(line) == want, line
+
+
+def test_counters_pattern_matches_its_plain_form():
+    """The `counters` chrome pattern is written without ambiguous white space (possessive
+    quantifiers) so that a row of bare numbers fails fast; it matches the same lines as the
+    plain form it replaced, kept here as the readable definition."""
+    import random
+    import re
+
+    from ctkit import clean as C
+
+    counters = [p for p in C.patterns() if p.kind == "counters" and "{2,5}" in p.regex.pattern]
+    assert len(counters) == 1
+    metric = ("views?|reads?|comments?|shares?|likes?|reactions?|vues?|lectures?|commentaires?|"
+              "partages?|réactions?|j'aime|fois|مشاهدة|مشاهدات|تعليقات|تعليق|تعليقا|مشاركة|"
+              "مشاركات|إعجاب|إعجابات|قراءة|قراءات|مرة|مرات|min read|minutes? read|دقائق|دقيقة")
+    plain = re.compile(rf"(\W*(شوهد|شوهدت|قرئ|views?|vues?|lu)?\s*[\d٠-٩][\d٠-٩,.]*\s*[kKmM]?\s*"
+                       rf"(ألف\s*)?({metric})?\W*){{2,5}}", re.IGNORECASE)
+    fast = counters[0].regex
+    tokens = ["0", "1", "7", "12", "٥", "٣٤", " ", "  ", ",", ".", "k", "M", "views", "Vues", "lu",
+              "ألف", "min read", "💬", "•", "|", "(", ")", "x", "j'aime", "مشاهدة", "شوهد",
+              "\u00a0", "-", ":", "'", "comments", "fois"]
+    rng = random.Random(11)
+    for _ in range(30_000):
+        line = "".join(rng.choice(tokens) for _ in range(rng.randint(1, 9)))
+        assert bool(fast.fullmatch(line)) == bool(plain.fullmatch(line)), line
+    assert fast.fullmatch("1.2k views 34 comments") and fast.fullmatch("شوهد 540 مرة")
+    assert not fast.fullmatch("0 0 6 1 0 8")  # six numbers: more than the five it allows
