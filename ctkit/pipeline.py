@@ -13,6 +13,7 @@ import signal
 import stat
 import time
 import zlib
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -231,15 +232,15 @@ def fingerprint(text: str, *, min_words: int) -> Fingerprint:
         _MULT = rng.integers(1, 2**63 - 1, size=(BANDS * ROWS, 1), dtype=np.uint64) | np.uint64(1)
     body = (" " + lowered_words(text)).encode()  # == the words lower-cased one by one
     low = body[1:].split(b" ")  # the words: piece j of the body is b" " + low[j]
-    run = [0]  # run[j]: crc32 of body[:off[j]], the first j pieces
+    run = array("I", [0])  # run[j]: crc32 of body[:off[j]], the first j pieces
     c = 0
     crc32 = zlib.crc32
     for w in low:
         c = crc32(w, crc32(b" ", c))
         run.append(c)
-    run_ = np.array(run, dtype=np.uint32)
-    off = np.zeros(len(run), dtype=np.int64)
-    np.cumsum(np.fromiter(map(len, low), np.int64, len(low)) + 1, out=off[1:])
+    run_ = np.frombuffer(run, dtype=np.uint32)  # an array.array converts 2x faster than a list
+    # off[j]: where piece j starts, at its space; then the body's end
+    off = np.append(np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == 32), len(body))
     n = off[5:] - off[:-5] - 1  # shingle i = body[off[i] + 1:off[i + 5]], n bytes
     tab, to_space, to_seed = _crc_shift()
     m = np.minimum(n, _ZMAX - 1)  # longer shingles: the table's value is replaced below
