@@ -63,3 +63,27 @@ def test_clean_hands_the_body_words_to_words():
     body = clean(page).body
     assert words.last is not None and words.last[0] is body  # handed over, not scanned
     assert words(body) == WORD.findall(body)
+
+
+def test_is_arabic_counts_like_the_regex():
+    import random
+    import re
+
+    from ctkit.text import is_arabic
+
+    arabic = re.compile(r"[\u0620-\u064A\u0671-\u06D3]+")
+    letter = re.compile(r"[^\W\d_]+")
+
+    def by_regex(text: str, share: float) -> bool:
+        a = sum(map(len, arabic.findall(text)))
+        n = sum(map(len, letter.findall(text)))
+        return bool(text) and bool(n) and a / n >= share if (a or share <= 0) else False
+
+    rng = random.Random(5)
+    alphabet = ["a", "é", " ", "1", "’", "\u061f", "\u0620", "\u064a", "\u064b", "\u0670",
+                "\u0671", "\u06d3", "\u06d4", "\u06f1", "م", "ل", "😀", "\ud800", "_"]
+    for n in (0, 5, 199, 200, 1500):
+        for _ in range(60):
+            text = "".join(rng.choice(alphabet) for _ in range(n))
+            for share in (0.3, 0.0, 0.9):
+                assert is_arabic(text, share=share) == by_regex(text, share), (text, share)
