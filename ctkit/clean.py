@@ -293,11 +293,11 @@ def clean(raw: str, *, max_line_chars: int = 200_000, keep_header: bool = False)
     items = [(i, t) for i, ln in enumerate(raw.split("\n")) if (t := ln.strip())]
     texts = [t for _, t in items]
     line_words = [WORD.findall(t) for t in texts]  # found once, counted by every test below
-    words = list(map(len, line_words))
+    n_words = list(map(len, line_words))
     keys = [_untitled(t) for t in texts]  # a repeated line is repeated whatever its title marks
     counts = Counter(keys)
     prose = [_is_prose(t, n) and (counts[k] == 1 or n >= 25)
-             for t, k, n in zip(texts, keys, words, strict=True)]
+             for t, k, n in zip(texts, keys, n_words, strict=True)]
     kinds: list[str | None] = []
     stops: list[bool] = []
     blocks: list[bool] = []
@@ -312,7 +312,7 @@ def clean(raw: str, *, max_line_chars: int = 200_000, keep_header: bool = False)
         return _no_prose(items, kinds, line_words, keep_header=keep_header)
     # a short opening sentence just above the first paragraph is body, not header
     while first > 1 and kinds[first - 1] is None and _sentence_like(texts[first - 1]) \
-            and words[first - 1] >= 6:
+            and n_words[first - 1] >= 6:
         first -= 1
         real_prose[first] = True
     # the body ends at the first stop line after it started, or after the last prose line
@@ -329,7 +329,7 @@ def clean(raw: str, *, max_line_chars: int = 200_000, keep_header: bool = False)
             continue
         if blocks[pos]:
             in_block = True
-        elif real_prose[pos] and words[pos] >= 15:
+        elif real_prose[pos] and n_words[pos] >= 15:
             in_block = False
         if kind:
             out.append(Line(t, kind, idx))
