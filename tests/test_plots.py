@@ -399,6 +399,35 @@ def test_save_static_writes_png_when_kaleido_and_chrome_exist(tmp_path):
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_later_static_exports_share_one_browser(tmp_path, monkeypatch):
+    """From a process's second export on, kaleido's sync server keeps one Chromium for all
+    of them (starting one per export costs ~2 s); the first export runs on its own, so a
+    missing browser still raises the clear error instead of a server waiting forever."""
+    kaleido = pytest.importorskip("kaleido", reason="kaleido is optional (static export only)")
+    if _browser.chromium_path() is None:
+        pytest.skip("no Chromium for kaleido")
+    import warnings
+
+    monkeypatch.setattr(plots, "_STATIC_DONE", [])
+    plots._keep_browser.cache_clear()
+    fig = plots.timeline(pd.DataFrame({"period": pd.to_datetime(["2023-01-01", "2023-02-01"]),
+                                       "articles": [1, 3]}))
+    try:
+        plots.save_static(fig, tmp_path / "a.png")
+        assert not kaleido._global_server.is_running()  # one export: no browser kept
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # plotly's "kopts ignored" warning is not shown
+            plots.save_static(fig, tmp_path / "b.svg")
+            plots.save_static(fig, tmp_path / "c.png")
+        assert kaleido._global_server.is_running()
+        assert (tmp_path / "b.svg").read_text().lstrip().startswith(("<svg", "<?xml"))
+        for name in ("a.png", "c.png"):
+            assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    finally:  # no browser left running in the test process (later tests fork)
+        kaleido.stop_sync_server(silence_warnings=True)
+        plots._keep_browser.cache_clear()
+
+
 # -- in a real browser, network off --------------------------------------------------------------
 browser_only = pytest.mark.skipif(_browser.skip_reason() is not None,
                                   reason=_browser.skip_reason() or "")
