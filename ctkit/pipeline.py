@@ -497,23 +497,26 @@ def plan(inputs: str | os.PathLike | Sequence[str | os.PathLike], *,
 def stream(inputs: str | os.PathLike | Sequence[str | os.PathLike], *,
            options: Options | None = None, manifest: str | os.PathLike | None = None,
            scheduler: str | None = None, progress: bool = False,
-           previous: Previous | None = None, digests: list[tuple[str, str]] | None = None
-           ) -> Iterator[Corpus]:
+           previous: Previous | None = None, digests: list[tuple[str, str]] | None = None,
+           fingerprints: list[Fingerprint] | None = None) -> Iterator[Corpus]:
     """Parsed chunks in input order, duplicates linked; bounded memory for any corpus size.
 
     With `previous` (an incremental run), files whose bytes did not change are not parsed
     again: their rows are taken from the previous output, so the tables equal a full run.
+    `digests` and `fingerprints` (when given) receive each chunk's file hashes and its
+    articles' MinHash before the chunk is yielded.
     """
     opts = options or Options()
     with _process_pool(opts) as pool:
         yield from _stream(inputs, opts, manifest=manifest, scheduler=scheduler, pool=pool,
-                           progress=progress, previous=previous, digests=digests)
+                           progress=progress, previous=previous, digests=digests,
+                           fingerprints=fingerprints)
 
 
 def _stream(inputs: str | os.PathLike | Sequence[str | os.PathLike], opts: Options, *,
             manifest: str | os.PathLike | None, scheduler: str | None, pool: Any,
-            progress: bool, previous: Previous | None, digests: list[tuple[str, str]] | None
-            ) -> Iterator[Corpus]:
+            progress: bool, previous: Previous | None, digests: list[tuple[str, str]] | None,
+            fingerprints: list[Fingerprint] | None) -> Iterator[Corpus]:
     files, entries, root = plan(inputs, manifest=manifest)
     dedup = _Dedup()
     chunks: Iterable[Chunk]
@@ -535,6 +538,8 @@ def _stream(inputs: str | os.PathLike | Sequence[str | os.PathLike], opts: Optio
             res = previous.rows(chunk, options=opts) if chunk.reuse and previous else next(parsed)
             if digests is not None:
                 digests.extend(zip([s for _, s in chunk.files], res.digests, strict=True))
+            if fingerprints is not None:
+                fingerprints.extend(res.bands)
             yield dedup.apply(res.corpus, res.bands)
             if bar is not None:
                 bar.update(len(chunk.files))
@@ -545,20 +550,46 @@ def _stream(inputs: str | os.PathLike | Sequence[str | os.PathLike], opts: Optio
 
 class Previous:
     """The output of an earlier run, for `--incremental`: which files it read (by content
-    hash) and its rows. Held in memory; an incremental run costs the new files' parse."""
+    hash), its rows and its articles' MinHash. Its tables are held in memory; taking the rows
+    of a run of unchanged files costs in proportion to those rows (positions are indexed once),
+    so an incremental run costs reading the previous output plus parsing the new files."""
 
     FILES = "_ctkit_files.parquet"
+    MINHASH = "_ctkit_minhash.parquet"  # one row per article row: its LSH bands and signature
 
-    def __init__(self, out: str | os.PathLike) -> None:
-        from .corpus import load
+    def __init__(self, out: str | os.PathLike, *, options: Options | None = None) -> None:
+        import json
+
+        import numpy as np
+
+        from .corpus import MANIFEST, load
 
         self.corpus = load(Path(out), text=True)
         files = pd.read_parquet(Path(out) / self.FILES)
         self.digests = dict(zip(files["source"], files["digest"], strict=True))
-        self.by_source = {src: df for src, df in self.corpus.articles.groupby(
-            self.corpus.articles["source"].str.split("#").str[0], sort=False)}
-        self.err_by_source = {src: df for src, df in self.corpus.errors.groupby(
-            self.corpus.errors["source"].str.split("#").str[0], sort=False)}
+        arts = self.corpus.articles
+        # article positions of each input file (an export file holds several articles)
+        self.by_source = _positions(arts["source"])
+        self.err_by_source = _positions(self.corpus.errors["source"])
+        # each other table's rows grouped by their article's position (stable: row order kept)
+        ids = pd.Index(arts["article_id"])
+        self._children: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for name, df in self.corpus.tables().items():
+            if name in ("articles", "errors"):
+                continue
+            pos = ids.get_indexer(df["article_id"])
+            order = np.argsort(pos, kind="stable")
+            self._children[name] = (order, pos[order])
+        self._prints = None
+        try:
+            made = json.loads((Path(out) / MANIFEST).read_text("utf-8"))
+            same = made.get("options", {}).get("duplicate_min_words") == (
+                options or Options()).duplicate_min_words
+            prints = pd.read_parquet(Path(out) / self.MINHASH) if same else None
+        except (OSError, ValueError):  # an output made before the MinHash was kept
+            prints = None
+        if prints is not None and len(prints) == len(arts):
+            self._prints = prints
 
     @staticmethod
     def exists(out: str | os.PathLike) -> bool:
@@ -580,33 +611,50 @@ class Previous:
 
     def rows(self, chunk: Chunk, *, options: Options) -> ChunkResult:
         """The previous rows of the files in `chunk`, with provisional ids like a worker's."""
-        arts = [self.by_source[s] for _, s in chunk.files if s in self.by_source]
-        errs = [self.err_by_source[s] for _, s in chunk.files if s in self.err_by_source]
-        articles = pd.concat(arts, ignore_index=True) if arts else schema.empty("articles")
-        ids = dict(zip(articles["article_id"],
-                       [f"{h}:{i}" for i, h in enumerate(articles["content_hash"])],
-                       strict=True))
-        tables = {}
-        for name, df in self.corpus.tables().items():
-            if name == "errors":
-                tables[name] = (pd.concat(errs, ignore_index=True) if errs
-                                else schema.empty("errors"))
-                continue
-            sub = df[df["article_id"].isin(list(ids))] if name != "articles" else articles
-            sub = sub.copy()
-            sub["article_id"] = sub["article_id"].map(ids).astype("string")
-            if name == "events":
-                sub["event_id"] = (sub["article_id"] + "-" + sub["event_id"].str.rsplit(
-                    "-", n=1).str[1]).astype("string")
-            tables[name] = schema.conform(name, sub)
-        order = {a: i for i, a in enumerate(tables["articles"]["article_id"])}
-        for name in ("countries", "entities", "events", "engagement"):
-            t = tables[name]
-            tables[name] = t.iloc[t["article_id"].map(order).argsort(kind="stable")].reset_index(
-                drop=True)
-        bands = [fingerprint(t, min_words=options.duplicate_min_words)
-                 for t in tables["articles"]["text"]]
+        import numpy as np
+
+        empty = np.empty(0, dtype=np.int64)
+        at = np.concatenate([empty, *(self.by_source.get(s, empty) for _, s in chunk.files)])
+        articles = self.corpus.articles.iloc[at].reset_index(drop=True)
+        # provisional ids as a worker gives them: the content hash, `hash:n` for a later copy
+        # in the chunk; most are the previous ids already, which spares the parent a rewrite
+        provisional, seen = [], set()
+        for i, h in enumerate(articles["content_hash"]):
+            provisional.append(h if h not in seen else f"{h}:{i}")
+            seen.add(h)
+        ids = {old: new for old, new in zip(articles["article_id"], provisional, strict=True)
+               if old != new}
+        tables = {"articles": articles.assign(
+            article_id=pd.array(provisional, dtype=schema.TABLES["articles"]["article_id"]))}
+        errs = np.concatenate([empty, *(self.err_by_source.get(s, empty)
+                                        for _, s in chunk.files)])
+        tables["errors"] = self.corpus.errors.iloc[errs].reset_index(drop=True)
+        for name, (order, pos) in self._children.items():
+            lo, hi = np.searchsorted(pos, at, "left"), np.searchsorted(pos, at, "right")
+            take = order[np.concatenate([empty, *map(np.arange, lo, hi)])]
+            sub = self.corpus.tables()[name].iloc[take].reset_index(drop=True)
+            if ids:  # rows read from typed tables keep their dtypes: only renamed ids change
+                sub["article_id"] = sub["article_id"].replace(ids).astype("string")
+                if name == "events":
+                    sub["event_id"] = (sub["article_id"] + "-" + sub["event_id"].str.rsplit(
+                        "-", n=1).str[1]).astype("string")
+            tables[name] = sub
+        if self._prints is not None:
+            kept = self._prints.iloc[at]
+            bands = [Fingerprint(tuple(int(b) for b in bs), sig)
+                     for bs, sig in zip(kept["bands"], kept["sig"], strict=True)]
+        else:
+            bands = [fingerprint(t, min_words=options.duplicate_min_words)
+                     for t in tables["articles"]["text"]]
         return ChunkResult(Corpus(**tables), bands, [self.digests[s] for _, s in chunk.files])
+
+
+def _positions(sources: pd.Series) -> dict[str, np.ndarray]:
+    """Input file -> positions of its rows (`source` up to a `#`, which marks a record)."""
+    if sources.empty:
+        return {}
+    roots = sources.str.split("#").str[0]
+    return {str(k): v for k, v in roots.groupby(roots, sort=False).indices.items()}
 
 
 def file_digest(path: str | os.PathLike) -> str:
@@ -646,26 +694,32 @@ def parse_to(out: str | os.PathLike, inputs: str | os.PathLike | Sequence[str | 
     opts = options or Options()
     started = time.time()
     items = [inputs] if isinstance(inputs, str | os.PathLike) else list(inputs)
-    previous = Previous(out) if incremental and Previous.exists(out) else None
+    previous = Previous(out, options=opts) if incremental and Previous.exists(out) else None
     meta = {"focal": opts.focal, "engine": opts.engine, "inputs": [str(i) for i in items],
             "incremental": previous is not None, "code": code_fingerprint(),
             "options": {k: v for k, v in vars(opts).items() if k not in ("engine", "workers")}}
     digests: list[tuple[str, str]] = []  # each chunk's, written with it
+    prints: list[Fingerprint] = []  # each chunk's articles' MinHash, written with it
 
-    def write_digests() -> None:
+    def write_side_files() -> None:
         import pyarrow as pa
 
         source, digest = zip(*digests, strict=True) if digests else ((), ())
         writer.extra(Previous.FILES, pa.table({"source": pa.array(source, pa.string()),
                                                "digest": pa.array(digest, pa.string())}))
+        writer.extra(Previous.MINHASH, pa.table({
+            "bands": pa.array([list(f.bands) for f in prints], pa.list_(pa.uint64())),
+            "sig": pa.array([f.sig for f in prints], pa.binary())}))
         digests.clear()
+        prints.clear()
 
     with TableWriter(Path(out), meta=meta) as writer:
-        write_digests()  # the file exists even when there is no input file
+        write_side_files()  # the files exist even when there is no input file
         for part in stream(items, options=opts, manifest=manifest, scheduler=scheduler,
-                           progress=progress, previous=previous, digests=digests):
+                           progress=progress, previous=previous, digests=digests,
+                           fingerprints=prints):
             writer.write(part)
-            write_digests()
+            write_side_files()
         writer.meta["seconds"] = round(time.time() - started, 3)
     return dict(writer.rows)
 

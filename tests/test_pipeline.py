@@ -117,6 +117,46 @@ def test_incremental_run_parses_only_new_files_and_equals_a_full_run(mixed_input
         pd.testing.assert_frame_equal(a.tables()[name], b.tables()[name])
 
 
+def test_incremental_run_with_copies_exports_and_small_chunks_equals_a_full_run(
+        mixed_inputs, tmp_path, monkeypatch):
+    """Reused rows keep their ids, copies theirs (renamed by the parent as in a full run), an
+    export's records stay together, and the stored MinHash stands in for hashing the reused
+    bodies again."""
+    import json
+
+    from ctkit import pipeline
+
+    page = (mixed_inputs / "001_en.txt").read_text("utf-8")
+    (mixed_inputs / "000_copy.txt").write_text(page, "utf-8")
+    rec = {"url": "https://example.ma/b", "title": "Le Maroc et l'Espagne", "language": "fr",
+           "text": "Le Maroc et l'Espagne ont démantelé une cellule terroriste à Tanger. " * 8}
+    (mixed_inputs / "009_export.jsonl").write_text(
+        json.dumps(rec) + "\n" + json.dumps({**rec, "url": "https://example.ma/c"}) + "\n",
+        "utf-8")
+    opts = ctkit.Options(engine="local", chunk_size=2)
+    out, full = tmp_path / "inc", tmp_path / "full"
+    pipeline.parse_to(out, mixed_inputs, options=opts)
+    assert len(pd.read_parquet(out / pipeline.Previous.MINHASH)) == len(ctkit.load(out).articles)
+    (mixed_inputs / "0015_new.txt").write_text(page.replace("Spain", "Portugal"), "utf-8")
+    (mixed_inputs / "008_copy.txt").write_text(page, "utf-8")
+    hashed = []
+    real = pipeline.fingerprint
+    monkeypatch.setattr(pipeline, "fingerprint", lambda text, **kw: hashed.append(text)
+                        or real(text, **kw))
+    pipeline.parse_to(out, mixed_inputs, options=opts, incremental=True)
+    assert len(hashed) == 2  # the two new files; reused articles bring their MinHash
+    pipeline.parse_to(full, mixed_inputs, options=opts)
+    a, b = ctkit.load(out, text=True), ctkit.load(full, text=True)
+    for name in a.tables():
+        pd.testing.assert_frame_equal(a.tables()[name], b.tables()[name])
+    arts = a.articles
+    assert arts["article_id"].is_unique
+    assert (arts["article_id"] != arts["content_hash"]).sum() == 2  # the two later copies
+    assert arts["duplicate_of"].notna().sum() == 1  # the export's second record
+    for side in (pipeline.Previous.FILES, pipeline.Previous.MINHASH):
+        pd.testing.assert_frame_equal(pd.read_parquet(out / side), pd.read_parquet(full / side))
+
+
 def test_up_to_date_only_for_the_same_inputs_and_code(mixed_inputs, tmp_path):
     from ctkit import pipeline
 
