@@ -497,12 +497,15 @@ def plan(inputs: str | os.PathLike | Sequence[str | os.PathLike], *,
 def stream(inputs: str | os.PathLike | Sequence[str | os.PathLike], *,
            options: Options | None = None, manifest: str | os.PathLike | None = None,
            scheduler: str | None = None, progress: bool = False,
-           previous: Previous | None = None, digests: list[tuple[str, str]] | None = None,
+           previous: Previous | str | os.PathLike | None = None,
+           digests: list[tuple[str, str]] | None = None,
            fingerprints: list[Fingerprint] | None = None) -> Iterator[Corpus]:
     """Parsed chunks in input order, duplicates linked; bounded memory for any corpus size.
 
-    With `previous` (an incremental run), files whose bytes did not change are not parsed
-    again: their rows are taken from the previous output, so the tables equal a full run.
+    With `previous` (an incremental run: a `Previous`, or the folder of the previous output,
+    read once the workers are forked so that they do not carry it), files whose bytes did not
+    change are not parsed again: their rows are taken from the previous output, so the tables
+    equal a full run.
     `digests` and `fingerprints` (when given) receive each chunk's file hashes and its
     articles' MinHash before the chunk is yielded.
     """
@@ -515,9 +518,12 @@ def stream(inputs: str | os.PathLike | Sequence[str | os.PathLike], *,
 
 def _stream(inputs: str | os.PathLike | Sequence[str | os.PathLike], opts: Options, *,
             manifest: str | os.PathLike | None, scheduler: str | None, pool: Any,
-            progress: bool, previous: Previous | None, digests: list[tuple[str, str]] | None,
-            fingerprints: list[Fingerprint] | None) -> Iterator[Corpus]:
+            progress: bool, previous: Previous | str | os.PathLike | None,
+            digests: list[tuple[str, str]] | None, fingerprints: list[Fingerprint] | None
+            ) -> Iterator[Corpus]:
     files, entries, root = plan(inputs, manifest=manifest)
+    if previous is not None and not isinstance(previous, Previous):
+        previous = Previous(previous, options=opts)
     dedup = _Dedup()
     chunks: Iterable[Chunk]
     if previous is None:
@@ -694,7 +700,7 @@ def parse_to(out: str | os.PathLike, inputs: str | os.PathLike | Sequence[str | 
     opts = options or Options()
     started = time.time()
     items = [inputs] if isinstance(inputs, str | os.PathLike) else list(inputs)
-    previous = Previous(out, options=opts) if incremental and Previous.exists(out) else None
+    previous = out if incremental and Previous.exists(out) else None  # read after the fork
     meta = {"focal": opts.focal, "engine": opts.engine, "inputs": [str(i) for i in items],
             "incremental": previous is not None, "code": code_fingerprint(),
             "options": {k: v for k, v in vars(opts).items() if k not in ("engine", "workers")}}

@@ -1,0 +1,146 @@
+"""`ctkit parse --incremental` on a grown folder vs a full parse of it: time and identical tables.
+
+    .venv/bin/python benchmarks/incremental.py [--full] [--quick] [--new 0.01]
+
+A folder holds the first articles of a generated corpus (10k; `--full` 100k; `--quick` 1,000)
+minus a share of them (`--new`, 1%), which is parsed in full. Then the missing articles are
+added (hard links) and the folder is parsed again with `--incremental` into the same output,
+and in full into another; both runs are timed with the memory of their process tree, and every
+parquet file of the two outputs is compared with `pandas.testing.assert_frame_equal`. Two
+cases: the new articles at the end of the folder (a feed that grows), and spread through it
+(every 100th file: the most runs of reused and new files). Issue 7: a rerun costs time in
+proportion to the new documents. Writes benchmarks/results/incremental.json and the
+`incremental` section of docs/performance.md.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import _common as C
+from dask_engine import compare
+
+NAME = "incremental"
+SECTION = "incremental"
+CASES = ("at the end", "spread")
+
+
+def new_files(names: list[str], share: float, case: str) -> set[str]:
+    """The files held back from the first parse."""
+    k = max(1, round(len(names) * share))
+    if case == "at the end":
+        return set(names[-k:])
+    step = max(1, len(names) // k)
+    return set(names[step - 1::step][:k])
+
+
+def one_case(folder: Path, names: list[str], share: float, case: str, work: Path) -> dict:
+    """First parse without the new files, then the incremental and the full parse of all.
+
+    The outputs are compared later (`check`), after every run: reading them makes this
+    process large, and a child's peak RSS as the kernel reports it starts at its parent's
+    size when it is forked."""
+    held = new_files(names, share, case)
+    inputs = work / f"in-{len(case)}"
+    shutil.rmtree(inputs, ignore_errors=True)
+    inputs.mkdir()
+    for name in names:
+        if name not in held:
+            os.link(folder / name, inputs / name)
+    out, full = work / f"incremental-{len(case)}", work / f"full-{len(case)}"
+    for p in (out, full):
+        shutil.rmtree(p, ignore_errors=True)
+    C.log(f"{case}: first parse of {len(names) - len(held):,} files")
+    first = C.run([str(C.CTKIT), "parse", str(inputs), "--out", str(out)], sample=True).check()
+    for name in held:
+        os.link(folder / name, inputs / name)
+    code = C.code_hash()
+    C.log(f"{case}: {len(held):,} files added; incremental parse")
+    inc = C.run([str(C.CTKIT), "parse", str(inputs), "--out", str(out), "--incremental"],
+                sample=True).check()
+    C.log(f"{case}: full parse of {len(names):,} files")
+    whole = C.run([str(C.CTKIT), "parse", str(inputs), "--out", str(full)], sample=True).check()
+    shutil.rmtree(inputs, ignore_errors=True)
+    return {
+        "case": case, "files": len(names), "new": len(held),
+        "first": {"wall_s": first.seconds, "cpu_s": first.cpu_s},
+        "incremental": {"wall_s": inc.seconds, "cpu_s": inc.cpu_s, "tree_rss": inc.tree_rss,
+                        "tree_pss": inc.tree_pss, "parent_rss": inc.root_rss,
+                        "stdout": inc.stdout.strip()[-300:]},
+        "full": {"wall_s": whole.seconds, "cpu_s": whole.cpu_s, "tree_rss": whole.tree_rss,
+                 "tree_pss": whole.tree_pss, "parent_rss": whole.root_rss},
+        "code_changed": C.code_hash() != code, "outputs": [str(out), str(full)]}
+
+
+def check(result: dict) -> dict:
+    """`result` with its two outputs compared (then removed)."""
+    out, full = (Path(p) for p in result.pop("outputs"))
+    checks = compare(out, full)
+    for p in (out, full):
+        shutil.rmtree(p, ignore_errors=True)
+    return {**result, "checks": checks,
+            "identical": bool(checks) and all(v == "identical" for v in checks.values())}
+
+
+def markdown(res: dict, command: str) -> str:
+    """The docs/performance.md section."""
+    rows = []
+    for r in res["cases"]:
+        inc, full = r["incremental"], r["full"]
+        rows.append([r["case"], f"{r['files']:,}", f"{r['new']:,}", C.fmt(inc["wall_s"]),
+                     C.fmt(full["wall_s"]), f"{inc['wall_s'] / full['wall_s']:.2f}",
+                     f"{inc['cpu_s'] / full['cpu_s']:.2f}", C.mb(inc["tree_pss"]),
+                     C.mb(full["tree_pss"]), C.mb(inc["parent_rss"]),
+                     "identical" if r["identical"] else "**differ**: " + ", ".join(
+                         k for k, v in r["checks"].items() if v != "identical")])
+    return "\n".join([
+        "## Incremental runs", "",
+        f"`{command}` — {C.machine_line(res['machine'])} A folder of generated articles "
+        f"(`ctkit.sample`, seed {res['seed']}) parsed without {res['share']:.0%} of them, "
+        "which are then added; `ctkit parse DIR --out OUT --incremental` (default engine) into "
+        "the same output vs a full parse of the grown folder into another, one run each. "
+        "Every parquet file of the two outputs (side files too) compared with "
+        "`pandas.testing.assert_frame_equal`. Memory: peak PSS of the process tree (pages "
+        "shared by the forked workers counted once) and the CLI process's own peak.", "",
+        C.table(["new files", "files", "new", "incremental s", "full s", "wall ratio",
+                 "CPU ratio", "incremental tree PSS", "full tree PSS",
+                 "incremental parent RSS", "tables"], rows), "",
+        "What an incremental run still pays for, whatever the number of new files: reading the "
+        "previous output (text included), hashing every input file to find what changed, and "
+        "writing every table again (the output is replaced atomically, never edited in place).",
+    ])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--full", action="store_true", help="100,000 articles")
+    ap.add_argument("--quick", action="store_true", help="1,000 articles")
+    ap.add_argument("--new", type=float, default=0.01, help="share of new files (default 0.01)")
+    ap.add_argument("--seed", type=int, default=0)
+    a = ap.parse_args()
+    n = 1_000 if a.quick else 100_000 if a.full else 10_000
+    machine = C.machine()
+    folder, files = C.corpus(n, seed=a.seed, workers=2, log=C.log)
+    names = [name for name, _, _ in files]
+    with C.scratch("incremental-") as work:
+        cases = [one_case(folder, names, a.new, case, work) for case in CASES]
+        cases = [check(r) for r in cases]
+    command = ".venv/bin/python benchmarks/incremental.py" + (
+        " --quick" if a.quick else " --full" if a.full else "") + (
+        f" --new {a.new}" if a.new != 0.01 else "")
+    C.finish(machine)
+    res = {"machine": machine, "command": command, "seed": a.seed, "share": a.new,
+           "cases": cases}
+    C.write_json(NAME, res)
+    C.write_section(SECTION, markdown(res, command))
+    for r in cases:
+        print(f"{r['case']}: incremental {r['incremental']['wall_s']:.1f}s vs full "
+              f"{r['full']['wall_s']:.1f}s, identical={r['identical']}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
