@@ -96,8 +96,8 @@ class _Matcher:
     def first(self, line: str) -> int | None:
         """Index (in `patterns()`) of the first of these patterns that `line` matches."""
         best = None
-        if self.whole.fullmatch(line):
-            best = next(i for i, p in self.full if p.regex.fullmatch(line))
+        if self.whole.fullmatch(line):  # the bare forms match what the patterns match
+            best = next((i for i, p in self.full if p.regex.fullmatch(line)), None)
         if self.contains and (self.quick is None or _CASE_ODD.search(line)
                               or _holds_one(line.lower(), self.quick)):
             for i, p in self.contains:
