@@ -112,6 +112,18 @@ def extract(doc: RawDoc, *, options: Options, article_id: str | None = None
     return rows
 
 
+def _provisional_id(digest: str, seen: set[str], index: int) -> str:
+    """An article's id before the parent assigns the final one, unique in its chunk: the
+    content digest (most often the final id, which spares the parent a rewrite), or
+    `digest:index` for a later copy in the chunk (`_Dedup` reads the part before the colon)."""
+    return digest if digest not in seen else f"{digest}:{index}"
+
+
+def _event_ids(article_ids: pd.Series, event_ids: pd.Series) -> pd.Series:
+    """Event ids (`<article_id>-<sentence>`) after their articles' ids changed."""
+    return article_ids + "-" + event_ids.str.rsplit("-", n=1).str[1]
+
+
 @contextmanager
 def _time_budget(seconds: float) -> Iterator[None]:
     """Raise DocTimeout after `seconds` (main thread on POSIX; elsewhere no limit)."""
@@ -165,10 +177,7 @@ def run_chunk(chunk: Chunk, options: Options) -> ChunkResult:
                 item = apply_manifest(item, chunk.manifest, Path(rel).as_posix())
             try:
                 with _time_budget(options.doc_time_budget):
-                    # provisional id, unique in the chunk: the digest (most often the final id,
-                    # which spares the parent a rewrite), `digest:n` for a copy in the chunk
-                    aid = (item.digest if item.digest not in seen
-                           else f"{item.digest}:{len(bands)}")
+                    aid = _provisional_id(item.digest, seen, len(bands))
                     doc_rows = extract(item, options=options, article_id=aid)
             except DocTimeout:
                 rows["errors"].append({"source": item.source, "stage": "extract",
@@ -462,9 +471,8 @@ class _Dedup:
                 df = df.copy()
                 ids = df.loc[moved, "article_id"].map(final).astype("string")
                 df.loc[moved, "article_id"] = ids
-                if name == "events":  # event ids are <article_id>-<sentence>
-                    df.loc[moved, "event_id"] = ids + "-" + df.loc[moved, "event_id"].str.rsplit(
-                        "-", n=1).str[1]
+                if name == "events":
+                    df.loc[moved, "event_id"] = _event_ids(ids, df.loc[moved, "event_id"])
             out[name] = df
         out["articles"] = out["articles"].assign(duplicate_of=pd.array(dup, dtype="string"))
         return Corpus(**out)
@@ -579,8 +587,9 @@ class Previous:
         self.err_by_source = _positions(self.corpus.errors["source"])
         # each other table's rows grouped by their article's position (stable: row order kept)
         ids = pd.Index(arts["article_id"])
+        self._tables = self.corpus.tables()
         self._children: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for name, df in self.corpus.tables().items():
+        for name, df in self._tables.items():
             if name in ("articles", "errors"):
                 continue
             pos = ids.get_indexer(df["article_id"])
@@ -622,11 +631,11 @@ class Previous:
         empty = np.empty(0, dtype=np.int64)
         at = np.concatenate([empty, *(self.by_source.get(s, empty) for _, s in chunk.files)])
         articles = self.corpus.articles.iloc[at].reset_index(drop=True)
-        # provisional ids as a worker gives them: the content hash, `hash:n` for a later copy
-        # in the chunk; most are the previous ids already, which spares the parent a rewrite
-        provisional, seen = [], set()
+        # provisional ids as a worker gives them; most are the previous ids already
+        provisional: list[str] = []
+        seen: set[str] = set()
         for i, h in enumerate(articles["content_hash"]):
-            provisional.append(h if h not in seen else f"{h}:{i}")
+            provisional.append(_provisional_id(h, seen, i))
             seen.add(h)
         ids = {old: new for old, new in zip(articles["article_id"], provisional, strict=True)
                if old != new}
@@ -638,12 +647,12 @@ class Previous:
         for name, (order, pos) in self._children.items():
             lo, hi = np.searchsorted(pos, at, "left"), np.searchsorted(pos, at, "right")
             take = order[np.concatenate([empty, *map(np.arange, lo, hi)])]
-            sub = self.corpus.tables()[name].iloc[take].reset_index(drop=True)
+            sub = self._tables[name].iloc[take].reset_index(drop=True)
             if ids:  # rows read from typed tables keep their dtypes: only renamed ids change
                 sub["article_id"] = sub["article_id"].replace(ids).astype("string")
                 if name == "events":
-                    sub["event_id"] = (sub["article_id"] + "-" + sub["event_id"].str.rsplit(
-                        "-", n=1).str[1]).astype("string")
+                    sub["event_id"] = _event_ids(sub["article_id"], sub["event_id"]).astype(
+                        "string")
             tables[name] = sub
         if self._prints is not None:
             kept = self._prints.iloc[at]
