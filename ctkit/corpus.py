@@ -4,10 +4,11 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -193,13 +194,11 @@ def recover(out: Path) -> None:
             prev.unlink()
 
 
-def load(path: str | Path, *, tables: Sequence[str] | None = None,
-         columns: dict[str, Sequence[str]] | None = None, text: bool = False) -> Corpus:
-    """Read a parsed corpus from `path` (output of `ctkit parse` or `Corpus.to_parquet`).
+def open_tables(path: str | Path, tables: Sequence[str] | None = None
+                ) -> dict[str, pq.ParquetFile]:
+    """The table files of a parsed corpus (all, or `tables`), checked to come from one run.
 
-    Only the columns needed are read: `articles.text` (the large one) is skipped unless
-    `text=True`; `columns` narrows any table further, e.g. ``{"articles": ["article_id"]}``.
-    """
+    A write killed between its renames is undone first (`recover`)."""
     root = Path(path)
     if not (root / "articles.parquet").exists():
         raise FileNotFoundError(f"{root} holds no ctkit tables (no articles.parquet); "
@@ -210,23 +209,94 @@ def load(path: str | Path, *, tables: Sequence[str] | None = None,
         except OSError:
             pass  # read-only folder: the run-id check below still refuses a mixed set
     wanted = list(tables or schema.TABLES)
+    files = {name: pq.ParquetFile(root / f"{name}.parquet")
+             for name in schema.TABLES if name in wanted}
+    if len({(pf.schema_arrow.metadata or {}).get(_RUN_KEY) for pf in files.values()}) > 1:
+        for pf in files.values():
+            pf.close()
+        raise ValueError(f"{root}: tables come from different runs (an interrupted write?); "
+                         "rerun `ctkit parse`")
+    return files
+
+
+def typed(name: str, df: pd.DataFrame) -> pd.DataFrame:
+    """`df`, read from table `name`'s file, with the contract's dtypes (in place)."""
+    for c, t in schema.TABLES[name].items():
+        if c in df:
+            df[c] = df[c].astype(t)
+    return df
+
+
+def load(path: str | Path, *, tables: Sequence[str] | None = None,
+         columns: dict[str, Sequence[str]] | None = None, text: bool = False) -> Corpus:
+    """Read a parsed corpus from `path` (output of `ctkit parse` or `Corpus.to_parquet`).
+
+    Only the columns needed are read: `articles.text` (the large one) is skipped unless
+    `text=True`; `columns` narrows any table further, e.g. ``{"articles": ["article_id"]}``.
+    """
     out: dict[str, pd.DataFrame] = {}
-    run_ids = set()
-    for name in schema.TABLES:
-        if name not in wanted:
-            continue
+    for name, pf in open_tables(path, tables).items():
         cols = list((columns or {}).get(name) or schema.TABLES[name])
         if name == "articles" and not text and not (columns or {}).get(name):
             cols = [c for c in cols if c != "text"]
-        file = root / f"{name}.parquet"
-        pf = pq.ParquetFile(file)
-        run_ids.add((pf.schema_arrow.metadata or {}).get(_RUN_KEY))
-        df = pf.read(columns=cols).to_pandas()
-        for c, t in schema.TABLES[name].items():
-            if c in df:
-                df[c] = df[c].astype(t)
-        out[name] = df
-    if len(run_ids) > 1:
-        raise ValueError(f"{root}: tables come from different runs (an interrupted write?); "
-                         "rerun `ctkit parse`")
+        with pf:
+            out[name] = typed(name, pf.read(columns=cols).to_pandas())
     return Corpus(**out)
+
+
+class RowReader:
+    """Rows of one parquet file by position, reading only the row groups that hold them.
+
+    Made for callers that take rows in about file order (an incremental run walks the previous
+    output chunk by chunk): the row groups of the last `take` are held, so each group is read
+    about once and memory stays at a few groups whatever the file's size. `table` names the
+    contract table whose dtypes the rows get (None: Arrow's own, for side files).
+    """
+
+    def __init__(self, file: str | Path, *, table: str | None = None,
+                 columns: Sequence[str] | None = None) -> None:
+        self.file = pq.ParquetFile(file)
+        self.table = table
+        self.columns = list(columns) if columns is not None else None
+        meta = self.file.metadata
+        sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+        self.starts = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)])
+        self._held: dict[int, pa.Table] = {}
+
+    def __len__(self) -> int:
+        return int(self.starts[-1])
+
+    def column(self, name: str, *, batch: int = 1 << 20) -> Iterator[pa.Array]:
+        """One column, in batches of about `batch` rows (the whole file is never held)."""
+        for b in self.file.iter_batches(batch_size=batch, columns=[name]):
+            yield b.column(0)
+
+    def take(self, positions: np.ndarray) -> pd.DataFrame:
+        """The rows at `positions` (in that order), typed like `ctkit.load` types them."""
+        positions = np.asarray(positions, dtype=np.int64)
+        groups = np.searchsorted(self.starts, positions, "right") - 1
+        need = np.unique(groups)
+        held: dict[int, pa.Table] = {}
+        for g in need.tolist():
+            t = self._held.get(g)
+            held[g] = t if t is not None else self.file.read_row_group(g, self.columns)
+        self._held = held  # the groups of this call: the next one most likely starts there
+        if len(need):
+            parts = list(held.values())
+            # where each group starts in the concatenated table
+            at = np.concatenate([[0], np.cumsum([t.num_rows for t in parts[:-1]],
+                                                dtype=np.int64)])
+            local = positions - self.starts[groups] + at[np.searchsorted(need, groups)]
+            tbl = pa.concat_tables(parts).take(pa.array(local))
+        else:
+            schema_ = self.file.schema_arrow
+            if self.columns is not None:
+                schema_ = pa.schema([schema_.field(c) for c in self.columns],
+                                    metadata=schema_.metadata)
+            tbl = schema_.empty_table()
+        df = tbl.to_pandas()
+        return typed(self.table, df) if self.table else df
+
+    def close(self) -> None:
+        self._held = {}
+        self.file.close()

@@ -19,13 +19,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from . import schema
 from .clean import clean
-from .corpus import Corpus, TableWriter
+from .corpus import MANIFEST, Corpus, RowReader, TableWriter, open_tables
 from .countries import default_gazetteer, find_countries
 from .engagement import find_engagement
 from .entities import cue_gazetteer, find_orgs, find_persons, head_gazetteer, org_gazetteer
@@ -48,9 +52,6 @@ from .meta import find_meta
 from .options import Options
 from .text import lowered_words, n_words, sentences, words
 
-if TYPE_CHECKING:
-    import numpy as np
-
 
 class DocTimeout(Exception):
     """A document took longer than `doc_time_budget`."""
@@ -63,7 +64,8 @@ class Chunk:
     files: list[tuple[str, str]]            # (path, source)
     manifest: dict[str, dict] = field(default_factory=dict)
     root: str | None = None
-    reuse: bool = False                     # incremental: take the rows of the previous run
+    # incremental: the files' places in the previous run's file list, whose rows are reused
+    reuse: list[int] | None = None
 
 
 # ---------------------------------------------------------------- one document
@@ -232,8 +234,6 @@ def fingerprint(text: str, *, min_words: int) -> Fingerprint:
     a band key hashes ROWS minima, the signature keeps 16 bits of each.
     """
     global _MULT
-    import numpy as np
-
     if len(words(text)) < max(min_words, 5):
         return Fingerprint()
     if _MULT is None:
@@ -278,8 +278,6 @@ def _crc_shift() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         crc32(shingle) = crc32(X) ^ Z(len(shingle), crc32(b" "))     (= to_space[len])
         crc32(shingle, _SEED) = crc32(shingle) ^ Z(len(shingle), _SEED)  (= to_seed[len])
     """
-    import numpy as np
-
     one = np.array([zlib.crc32(b"\0", i) ^ zlib.crc32(b"\0") for i in range(256)],
                    dtype=np.uint32)  # Z(1, i): one zero byte, zlib's own table
     tab = np.empty((_ZMAX + 1, 4, 256), dtype=np.uint32)
@@ -371,8 +369,6 @@ class _FirstSeen:
     memory stays small when it has seen every article of a million-article corpus."""
 
     def __init__(self, *, flush: int = 1 << 18) -> None:
-        import numpy as np
-
         self._np = np
         self.keys = np.empty(0, dtype=np.uint64)
         self.values = np.empty(0, dtype=np.int64)
@@ -532,6 +528,9 @@ def _stream(inputs: str | os.PathLike | Sequence[str | os.PathLike], opts: Optio
     files, entries, root = plan(inputs, manifest=manifest)
     if previous is not None and not isinstance(previous, Previous):
         previous = Previous(previous, options=opts)
+        owned: Previous | None = previous
+    else:
+        owned = None
     dedup = _Dedup()
     chunks: Iterable[Chunk]
     if previous is None:
@@ -546,10 +545,11 @@ def _stream(inputs: str | os.PathLike | Sequence[str | os.PathLike], opts: Optio
         from tqdm import tqdm
 
         bar = tqdm(total=len(files), unit="file", desc="parse", leave=False)
-    parsed = _run((c for c in to_parse if not c.reuse), opts, scheduler=scheduler, pool=pool)
+    parsed = _run((c for c in to_parse if c.reuse is None), opts, scheduler=scheduler, pool=pool)
     try:
         for chunk in chunks:
-            res = previous.rows(chunk, options=opts) if chunk.reuse and previous else next(parsed)
+            res = (previous.rows(chunk, options=opts) if previous and chunk.reuse is not None
+                   else next(parsed))
             if digests is not None:
                 digests.extend(zip([s for _, s in chunk.files], res.digests, strict=True))
             if fingerprints is not None:
@@ -560,77 +560,122 @@ def _stream(inputs: str | os.PathLike | Sequence[str | os.PathLike], opts: Optio
     finally:
         if bar is not None:
             bar.close()
+        if owned is not None:
+            owned.close()
 
 
 class Previous:
     """The output of an earlier run, for `--incremental`: which files it read (by content
-    hash), its rows and its articles' MinHash. Its tables are held in memory; taking the rows
-    of a run of unchanged files costs in proportion to those rows (positions are indexed once),
-    so an incremental run costs reading the previous output plus parsing the new files."""
+    hash), its rows and its articles' MinHash.
+
+    Only an index is held (each file's rows by position, ~50 bytes per article); the rows of
+    a run of unchanged files are read from the previous parquet files by row group when the
+    run comes (`RowReader`). Runs come in input order, so each row group is read about once:
+    an incremental run costs reading the previous output plus parsing the new files, and its
+    memory does not grow with the previous output's texts.
+    """
 
     FILES = "_ctkit_files.parquet"
     MINHASH = "_ctkit_minhash.parquet"  # one row per article row: its LSH bands and signature
+    _RECORD = r"#L?[0-9]+$"  # the suffix ingest gives the source of a record of an export file
 
     def __init__(self, out: str | os.PathLike, *, options: Options | None = None) -> None:
         import json
 
-        import numpy as np
-
-        from .corpus import MANIFEST, load
-
-        self.corpus = load(Path(out), text=True)
-        files = pd.read_parquet(Path(out) / self.FILES)
-        self.digests = dict(zip(files["source"], files["digest"], strict=True))
-        arts = self.corpus.articles
-        # article positions of each input file (an export file holds several articles)
-        self.by_source = _positions(arts["source"])
-        self.err_by_source = _positions(self.corpus.errors["source"])
-        # each other table's rows grouped by their article's position (stable: row order kept)
-        ids = pd.Index(arts["article_id"])
-        self._tables = self.corpus.tables()
-        self._children: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for name, df in self._tables.items():
-            if name in ("articles", "errors"):
-                continue
-            pos = ids.get_indexer(df["article_id"])
-            order = np.argsort(pos, kind="stable")
-            self._children[name] = (order, pos[order])
+        root = Path(out)
+        for pf in open_tables(root).values():  # the same checks as `load`, then the readers
+            pf.close()
+        files = pq.read_table(root / self.FILES)
+        self._sources = files["source"].combine_chunks()
+        # hex digests as fixed-width bytes (16 per file; a list of str would take ~5x that)
+        self._digests = np.array(files["digest"].to_pylist(), dtype=np.bytes_)
+        self._tables = {name: RowReader(root / f"{name}.parquet", table=name)
+                        for name in schema.TABLES}
+        arts = self._tables["articles"]
+        # each file's article and error positions (an export file holds several articles)
+        self._by_file = {name: self._group(self._file_of(self._tables[name]), len(files))
+                         for name in ("articles", "errors")}
+        # the other tables' rows of each article position (stable: row order kept)
+        ids = pa.concat_arrays(list(arts.column("article_id")))
+        self._children = {}
+        for name, table in self._tables.items():
+            if name not in ("articles", "errors"):
+                pos = np.concatenate([np.zeros(0, np.int64), *(
+                    _fill(pc.index_in(batch, value_set=ids)) for batch in
+                    table.column("article_id"))])
+                self._children[name] = self._group(pos, len(arts))
         self._prints = None
         try:
-            made = json.loads((Path(out) / MANIFEST).read_text("utf-8"))
+            made = json.loads((root / MANIFEST).read_text("utf-8"))
             same = made.get("options", {}).get("duplicate_min_words") == (
                 options or Options()).duplicate_min_words
-            prints = pd.read_parquet(Path(out) / self.MINHASH) if same else None
+            prints = RowReader(root / self.MINHASH) if same else None
         except (OSError, ValueError):  # an output made before the MinHash was kept
             prints = None
         if prints is not None and len(prints) == len(arts):
             self._prints = prints
+
+    def _file_of(self, table: RowReader) -> np.ndarray:
+        """Position in the file list of each row's input file (-1: none)."""
+        out = [np.zeros(0, np.int64)]
+        for src in table.column("source"):
+            at = pc.index_in(src, value_set=self._sources)
+            # a record's source is its file's with a suffix (but a file name may hold a "#")
+            rec = pc.index_in(pc.replace_substring_regex(src, self._RECORD, ""),
+                              value_set=self._sources)
+            out.append(_fill(pc.coalesce(at, rec)))
+        return np.concatenate(out)
+
+    @staticmethod
+    def _group(keys: np.ndarray, n: int) -> tuple[np.ndarray | None, np.ndarray]:
+        """Rows grouped by key (0..n-1; -1 is no group): the row order (None when the rows
+        are in key order already) and where each key's rows start in it."""
+        order = None
+        if len(keys) and (np.diff(keys) < 0).any():
+            order = np.argsort(keys, kind="stable")
+            keys = keys[order]
+        return order, np.searchsorted(keys, np.arange(n + 1), "left")
+
+    @staticmethod
+    def _take(groups: tuple[np.ndarray | None, np.ndarray], keys: np.ndarray) -> np.ndarray:
+        """The rows of `keys`, key by key."""
+        order, starts = groups
+        rows = np.concatenate([np.zeros(0, np.int64),
+                               *map(np.arange, starts[keys], starts[keys + 1])])
+        return rows if order is None else order[rows]
 
     @staticmethod
     def exists(out: str | os.PathLike) -> bool:
         return (Path(out) / Previous.FILES).exists() and (Path(out) / "articles.parquet").exists()
 
     def chunks(self, files: Sequence[tuple[Location, str]], *, size: int,
-               manifest: dict[str, dict], root: str | None) -> list[Chunk]:
+               manifest: dict[str, dict], root: str | None) -> Iterator[Chunk]:
         """Runs of unchanged files (reused) and of new or changed files (parsed), in order."""
-        out: list[Chunk] = []
-        for path, source in files:
+        known = _fill(pc.index_in(pa.array([s for _, s in files], pa.string()),
+                                  value_set=self._sources)).tolist()
+        run: Chunk | None = None
+        for (path, source), i in zip(files, known, strict=True):
             try:
-                reuse = not manifest and self.digests.get(source) == file_digest(path) != ""
+                digest = file_digest(path) if not manifest and i >= 0 else ""
             except OSError:  # unreadable now: parse it again, ingest records why
-                reuse = False
-            if not out or out[-1].reuse != reuse or len(out[-1].files) >= size:
-                out.append(Chunk([], manifest, root, reuse))
-            out[-1].files.append((str(path), source))
-        return out
+                digest = ""
+            reuse = digest != "" and digest.encode() == self._digests[i]
+            if run is None or (run.reuse is not None) != reuse or len(run.files) >= size:
+                if run is not None:
+                    yield run
+                run = Chunk([], manifest, root, [] if reuse else None)
+            run.files.append((str(path), source))
+            if run.reuse is not None:
+                run.reuse.append(i)
+        if run is not None:
+            yield run
 
     def rows(self, chunk: Chunk, *, options: Options) -> ChunkResult:
         """The previous rows of the files in `chunk`, with provisional ids like a worker's."""
-        import numpy as np
-
-        empty = np.empty(0, dtype=np.int64)
-        at = np.concatenate([empty, *(self.by_source.get(s, empty) for _, s in chunk.files)])
-        articles = self.corpus.articles.iloc[at].reset_index(drop=True)
+        assert chunk.reuse is not None, "rows() is for a chunk of reused files"
+        files = np.asarray(chunk.reuse, dtype=np.int64)
+        at = self._take(self._by_file["articles"], files)
+        articles = self._tables["articles"].take(at)
         # provisional ids as a worker gives them; most are the previous ids already
         provisional: list[str] = []
         seen: set[str] = set()
@@ -641,13 +686,9 @@ class Previous:
                if old != new}
         tables = {"articles": articles.assign(
             article_id=pd.array(provisional, dtype=schema.TABLES["articles"]["article_id"]))}
-        errs = np.concatenate([empty, *(self.err_by_source.get(s, empty)
-                                        for _, s in chunk.files)])
-        tables["errors"] = self.corpus.errors.iloc[errs].reset_index(drop=True)
-        for name, (order, pos) in self._children.items():
-            lo, hi = np.searchsorted(pos, at, "left"), np.searchsorted(pos, at, "right")
-            take = order[np.concatenate([empty, *map(np.arange, lo, hi)])]
-            sub = self._tables[name].iloc[take].reset_index(drop=True)
+        tables["errors"] = self._tables["errors"].take(self._take(self._by_file["errors"], files))
+        for name, groups in self._children.items():
+            sub = self._tables[name].take(self._take(groups, at))
             if ids:  # rows read from typed tables keep their dtypes: only renamed ids change
                 sub["article_id"] = sub["article_id"].replace(ids).astype("string")
                 if name == "events":
@@ -655,21 +696,24 @@ class Previous:
                         "string")
             tables[name] = sub
         if self._prints is not None:
-            kept = self._prints.iloc[at]
+            kept = self._prints.take(at)
             bands = [Fingerprint(tuple(int(b) for b in bs), sig)
                      for bs, sig in zip(kept["bands"], kept["sig"], strict=True)]
         else:
             bands = [fingerprint(t, min_words=options.duplicate_min_words)
                      for t in tables["articles"]["text"]]
-        return ChunkResult(Corpus(**tables), bands, [self.digests[s] for _, s in chunk.files])
+        return ChunkResult(Corpus(**tables), bands, self._digests[files].astype(str).tolist())
+
+    def close(self) -> None:
+        """Close the previous output's files."""
+        for reader in [*self._tables.values(), *([self._prints] if self._prints else [])]:
+            reader.close()
 
 
-def _positions(sources: pd.Series) -> dict[str, np.ndarray]:
-    """Input file -> positions of its rows (`source` up to a `#`, which marks a record)."""
-    if sources.empty:
-        return {}
-    roots = sources.str.split("#").str[0]
-    return {str(k): v for k, v in roots.groupby(roots, sort=False).indices.items()}
+def _fill(positions: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Arrow positions as int64, -1 for null (not found)."""
+    return np.asarray(pc.fill_null(positions, -1).to_numpy(zero_copy_only=False),
+                      dtype=np.int64)
 
 
 def file_digest(path: str | os.PathLike) -> str:
@@ -717,8 +761,6 @@ def parse_to(out: str | os.PathLike, inputs: str | os.PathLike | Sequence[str | 
     prints: list[Fingerprint] = []  # each chunk's articles' MinHash, written with it
 
     def write_side_files() -> None:
-        import pyarrow as pa
-
         source, digest = zip(*digests, strict=True) if digests else ((), ())
         writer.extra(Previous.FILES, pa.table({"source": pa.array(source, pa.string()),
                                                "digest": pa.array(digest, pa.string())}))
@@ -754,8 +796,6 @@ def up_to_date(out: str | os.PathLike, inputs: str | os.PathLike | Sequence[str 
                *, options: Options | None = None) -> bool:
     """True when `out` holds tables this code made from exactly these input files."""
     import json
-
-    from .corpus import MANIFEST
 
     opts = options or Options()
     root = Path(out)

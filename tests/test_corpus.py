@@ -31,3 +31,33 @@ def test_unwritable_output_is_a_clear_error(tmp_path):
     target.write_text("x")
     with pytest.raises(OSError, match="not writable"):
         TableWriter(target / "out")
+
+
+def test_row_reader_takes_rows_across_row_groups_typed_like_load(tmp_path):
+    """Rows by position from a file written in chunks (one row group each), in any order, with
+    the dtypes `load` gives; only the row groups of the last call are held."""
+    import numpy as np
+    import pandas as pd
+
+    from ctkit.corpus import RowReader
+
+    parts = [schema.conform("articles", [
+        {"article_id": f"a{i}", "source": f"{i}.txt", "text": f"text {i}", "n_words": i,
+         "published": "2024-01-02" if i % 2 else None} for i in range(k, k + 3)])
+        for k in (0, 3, 6)]
+    with TableWriter(tmp_path) as w:
+        for part in parts:
+            w.write(Corpus(articles=part))
+    whole = load(tmp_path, text=True).articles
+    reader = RowReader(tmp_path / "articles.parquet", table="articles")
+    assert len(reader) == 9 and reader.file.metadata.num_row_groups == 3
+    for at in ([0, 1, 2], [2, 3, 8], [8, 0, 4, 4], [5], []):
+        got = reader.take(np.array(at, dtype=np.int64))
+        pd.testing.assert_frame_equal(got, whole.iloc[at].reset_index(drop=True))
+        assert set(reader._held) == {i // 3 for i in at}
+    names = reader.take(np.array([7]))["source"]
+    assert names.dtype == "string" and list(names) == ["7.txt"]
+    batches = list(reader.column("article_id", batch=4))
+    assert max(map(len, batches)) <= 4
+    assert [v.as_py() for b in batches for v in b] == list(whole["article_id"])
+    reader.close()

@@ -121,7 +121,8 @@ def test_incremental_run_with_copies_exports_and_small_chunks_equals_a_full_run(
         mixed_inputs, tmp_path, monkeypatch):
     """Reused rows keep their ids, copies theirs (renamed by the parent as in a full run), an
     export's records stay together, and the stored MinHash stands in for hashing the reused
-    bodies again."""
+    bodies again. The previous output's row groups (chunks of 3) do not line up with this
+    run's chunks (of 2), and file names hold a "#" like the source of an export's record."""
     import json
 
     from ctkit import pipeline
@@ -130,12 +131,13 @@ def test_incremental_run_with_copies_exports_and_small_chunks_equals_a_full_run(
     (mixed_inputs / "000_copy.txt").write_text(page, "utf-8")
     rec = {"url": "https://example.ma/b", "title": "Le Maroc et l'Espagne", "language": "fr",
            "text": "Le Maroc et l'Espagne ont démantelé une cellule terroriste à Tanger. " * 8}
-    (mixed_inputs / "009_export.jsonl").write_text(
+    (mixed_inputs / "009_export#2.jsonl").write_text(
         json.dumps(rec) + "\n" + json.dumps({**rec, "url": "https://example.ma/c"}) + "\n",
         "utf-8")
+    (mixed_inputs / "0012_note#1.txt").write_text(page.replace("Spain", "Italy"), "utf-8")
     opts = ctkit.Options(engine="local", chunk_size=2)
     out, full = tmp_path / "inc", tmp_path / "full"
-    pipeline.parse_to(out, mixed_inputs, options=opts)
+    pipeline.parse_to(out, mixed_inputs, options=opts.with_(chunk_size=3))
     assert len(pd.read_parquet(out / pipeline.Previous.MINHASH)) == len(ctkit.load(out).articles)
     (mixed_inputs / "0015_new.txt").write_text(page.replace("Spain", "Portugal"), "utf-8")
     (mixed_inputs / "008_copy.txt").write_text(page, "utf-8")
@@ -153,8 +155,26 @@ def test_incremental_run_with_copies_exports_and_small_chunks_equals_a_full_run(
     assert arts["article_id"].is_unique
     assert (arts["article_id"] != arts["content_hash"]).sum() == 2  # the two later copies
     assert arts["duplicate_of"].notna().sum() == 1  # the export's second record
+    assert arts["source"].str.endswith("0012_note#1.txt").sum() == 1
+    assert arts["source"].str.contains("009_export#2.jsonl#", regex=False).sum() == 2
     for side in (pipeline.Previous.FILES, pipeline.Previous.MINHASH):
         pd.testing.assert_frame_equal(pd.read_parquet(out / side), pd.read_parquet(full / side))
+
+
+def test_previous_row_index_groups_rows_by_key_in_any_order():
+    """`Previous` finds each file's (or article's) rows through a sorted index; rows out of key
+    order, and rows of no key (-1), are handled like a stable groupby."""
+    import numpy as np
+
+    from ctkit.pipeline import Previous
+
+    rng = np.random.default_rng(7)
+    for keys in (np.array([0, 0, 1, 3, 3, 3]), rng.integers(-1, 6, 40), np.zeros(0, int)):
+        groups = Previous._group(keys.astype(np.int64), 6)
+        assert (groups[0] is None) == bool((np.diff(keys) >= 0).all())
+        for want in ([3, 0], [5], [1, 2, 4], list(range(6)), []):
+            expect = [i for k in want for i in np.flatnonzero(keys == k)]
+            assert Previous._take(groups, np.array(want, dtype=np.int64)).tolist() == expect
 
 
 def test_up_to_date_only_for_the_same_inputs_and_code(mixed_inputs, tmp_path):
