@@ -1,6 +1,6 @@
 """`ctkit parse --incremental` on a grown folder vs a full parse of it: time and identical tables.
 
-    .venv/bin/python benchmarks/incremental.py [--full] [--quick] [--new 0.01]
+    .venv/bin/python benchmarks/incremental.py [--full | --quick | --million] [--new 0.01]
 
 A folder holds the first articles of a generated corpus (10k; `--full` 100k; `--quick` 1,000)
 minus a share of them (`--new`, 1%), which is parsed in full. Then the missing articles are
@@ -11,6 +11,10 @@ cases: the new articles at the end of the folder (a feed that grows), and spread
 (every 100th file: the most runs of reused and new files). Issue 7: a rerun costs time in
 proportion to the new documents. Writes benchmarks/results/incremental.json and the
 `incremental` section of docs/performance.md.
+
+`--million` checks memory at the issue's scale target instead: 1,000,000 articles, new files
+at the end, and no second full parse (20 minutes): the baseline is the first parse (99% of the
+files) of the same run. Writes incremental_1m.json and the `incremental_1m` section.
 """
 from __future__ import annotations
 
@@ -37,8 +41,10 @@ def new_files(names: list[str], share: float, case: str) -> set[str]:
     return set(names[step - 1::step][:k])
 
 
-def one_case(folder: Path, names: list[str], share: float, case: str, work: Path) -> dict:
-    """First parse without the new files, then the incremental and the full parse of all.
+def one_case(folder: Path, names: list[str], share: float, case: str, work: Path, *,
+             full_parse: bool = True) -> dict:
+    """First parse without the new files, then the incremental and (`full_parse`) the full
+    parse of all.
 
     The outputs are compared later (`check`), after every run: reading them makes this
     process large, and a child's peak RSS as the kernel reports it starts at its parent's
@@ -61,17 +67,22 @@ def one_case(folder: Path, names: list[str], share: float, case: str, work: Path
     C.log(f"{case}: {len(held):,} files added; incremental parse")
     inc = C.run([str(C.CTKIT), "parse", str(inputs), "--out", str(out), "--incremental"],
                 sample=True).check()
-    C.log(f"{case}: full parse of {len(names):,} files")
-    whole = C.run([str(C.CTKIT), "parse", str(inputs), "--out", str(full)], sample=True).check()
+    whole = None
+    if full_parse:
+        C.log(f"{case}: full parse of {len(names):,} files")
+        whole = C.run([str(C.CTKIT), "parse", str(inputs), "--out", str(full)],
+                      sample=True).check()
     shutil.rmtree(inputs, ignore_errors=True)
     return {
         "case": case, "files": len(names), "new": len(held),
-        "first": {"wall_s": first.seconds, "cpu_s": first.cpu_s},
+        "first": {"wall_s": first.seconds, "cpu_s": first.cpu_s, "tree_rss": first.tree_rss,
+                  "tree_pss": first.tree_pss, "parent_rss": first.root_rss},
         "incremental": {"wall_s": inc.seconds, "cpu_s": inc.cpu_s, "tree_rss": inc.tree_rss,
                         "tree_pss": inc.tree_pss, "parent_rss": inc.root_rss,
                         "stdout": inc.stdout.strip()[-300:]},
-        "full": {"wall_s": whole.seconds, "cpu_s": whole.cpu_s, "tree_rss": whole.tree_rss,
-                 "tree_pss": whole.tree_pss, "parent_rss": whole.root_rss},
+        "full": whole and {"wall_s": whole.seconds, "cpu_s": whole.cpu_s,
+                           "tree_rss": whole.tree_rss, "tree_pss": whole.tree_pss,
+                           "parent_rss": whole.root_rss},
         "code_changed": C.code_hash() != code, "outputs": [str(out), str(full)]}
 
 
@@ -83,6 +94,38 @@ def check(result: dict) -> dict:
         shutil.rmtree(p, ignore_errors=True)
     return {**result, "checks": checks,
             "identical": bool(checks) and all(v == "identical" for v in checks.values())}
+
+
+def rows_only(result: dict) -> dict:
+    """`result` (`--million`: no full parse to compare with) with its output's row counts."""
+    import json
+
+    out = Path(result.pop("outputs")[0])
+    rows = json.loads((out / "_ctkit.json").read_text("utf-8"))["rows"]
+    shutil.rmtree(out, ignore_errors=True)
+    return {**result, "rows": rows}
+
+
+def markdown_million(res: dict, command: str) -> str:
+    """The docs/performance.md section of `--million`."""
+    r = res["cases"][0]
+    inc, first = r["incremental"], r["first"]
+    row = [f"{r['files']:,}", f"{r['new']:,}", C.fmt(first["wall_s"]), C.fmt(inc["wall_s"]),
+           f"{inc['wall_s'] / first['wall_s']:.2f}", C.mb(first["tree_rss"]),
+           C.mb(inc["tree_rss"]), C.mb(inc["tree_pss"]), C.mb(first["parent_rss"]),
+           C.mb(inc["parent_rss"]), f"{r['rows']['articles']:,}"]
+    return "\n".join([
+        "## Incremental run at a million articles", "",
+        f"`{command}` — {C.machine_line(res['machine'])} The first {r['files'] - r['new']:,} "
+        f"of {r['files']:,} generated articles (`ctkit.sample`, seed {res['seed']}) parsed "
+        "in full (default engine), then the last "
+        f"{r['new']:,} added and the folder parsed again with `--incremental`. The baseline is "
+        "that first parse, in the same run (a second full parse would take 20 minutes; the "
+        "tables of incremental and full runs are compared in the `incremental` section).", "",
+        C.table(["files", "new", "first parse s", "incremental s", "wall ratio",
+                 "first tree RSS", "incremental tree RSS", "incremental tree PSS",
+                 "first parent RSS", "incremental parent RSS", "articles"], [row]),
+    ])
 
 
 def markdown(res: dict, command: str) -> str:
@@ -119,22 +162,34 @@ def main() -> None:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--full", action="store_true", help="100,000 articles")
     ap.add_argument("--quick", action="store_true", help="1,000 articles")
+    ap.add_argument("--million", action="store_true",
+                    help="1,000,000 articles, new ones at the end, no second full parse")
     ap.add_argument("--new", type=float, default=0.01, help="share of new files (default 0.01)")
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
-    n = 1_000 if a.quick else 100_000 if a.full else 10_000
+    n = 1_000 if a.quick else 100_000 if a.full else 1_000_000 if a.million else 10_000
     machine = C.machine()
     folder, files = C.corpus(n, seed=a.seed, workers=2, log=C.log)
     names = [name for name, _, _ in files]
     with C.scratch("incremental-") as work:
-        cases = [one_case(folder, names, a.new, case, work) for case in CASES]
-        cases = [check(r) for r in cases]
+        if a.million:
+            cases = [rows_only(one_case(folder, names, a.new, CASES[0], work,
+                                        full_parse=False))]
+        else:
+            cases = [one_case(folder, names, a.new, case, work) for case in CASES]
+            cases = [check(r) for r in cases]
     command = ".venv/bin/python benchmarks/incremental.py" + (
-        " --quick" if a.quick else " --full" if a.full else "") + (
-        f" --new {a.new}" if a.new != 0.01 else "")
+        " --quick" if a.quick else " --full" if a.full else " --million" if a.million else ""
+    ) + (f" --new {a.new}" if a.new != 0.01 else "")
     C.finish(machine)
     res = {"machine": machine, "command": command, "seed": a.seed, "share": a.new,
            "cases": cases}
+    if a.million:
+        C.write_json(NAME + "_1m", res)
+        C.write_section(SECTION + "_1m", markdown_million(res, command))
+        print(f"incremental {cases[0]['incremental']['wall_s']:.1f}s vs first parse "
+              f"{cases[0]['first']['wall_s']:.1f}s", file=sys.stderr)
+        return
     C.write_json(NAME, res)
     C.write_section(SECTION, markdown(res, command))
     for r in cases:

@@ -248,20 +248,25 @@ class RowReader:
     """Rows of one parquet file by position, reading only the row groups that hold them.
 
     Made for callers that take rows in about file order (an incremental run walks the previous
-    output chunk by chunk): the row groups of the last `take` are held, so each group is read
-    about once and memory stays at a few groups whatever the file's size. `table` names the
-    contract table whose dtypes the rows get (None: Arrow's own, for side files).
+    output chunk by chunk). A `take` reads the row groups from its first row on, up to about
+    `window` bytes (uncompressed) or to its last row, into one typed DataFrame, and the next
+    takes are served from it while they fall inside: each group is read and converted about
+    once, in a few large conversions rather than one per call, and memory stays at one window
+    whatever the file's size. `table` names the contract table whose dtypes the rows get
+    (None: Arrow's own, for side files).
     """
 
     def __init__(self, file: str | Path, *, table: str | None = None,
-                 columns: Sequence[str] | None = None) -> None:
+                 columns: Sequence[str] | None = None, window: int = 32 << 20) -> None:
         self.file = pq.ParquetFile(file)
         self.table = table
         self.columns = list(columns) if columns is not None else None
         meta = self.file.metadata
-        sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
-        self.starts = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)])
-        self._held: dict[int, pa.Table] = {}
+        groups = [meta.row_group(i) for i in range(meta.num_row_groups)]
+        self.starts = np.cumsum([0] + [g.num_rows for g in groups], dtype=np.int64)
+        self._bytes = np.cumsum([0] + [g.total_byte_size for g in groups], dtype=np.int64)
+        self.window = window
+        self._held: tuple[int, int, pd.DataFrame | None] = (0, 0, None)  # groups [lo, hi)
 
     def __len__(self) -> int:
         return int(self.starts[-1])
@@ -271,32 +276,30 @@ class RowReader:
         for b in self.file.iter_batches(batch_size=batch, columns=[name]):
             yield b.column(0)
 
+    def _frame(self, tbl: pa.Table) -> pd.DataFrame:
+        df = tbl.to_pandas()
+        return typed(self.table, df) if self.table else df
+
     def take(self, positions: np.ndarray) -> pd.DataFrame:
         """The rows at `positions` (in that order), typed like `ctkit.load` types them."""
         positions = np.asarray(positions, dtype=np.int64)
-        groups = np.searchsorted(self.starts, positions, "right") - 1
-        need = np.unique(groups)
-        held: dict[int, pa.Table] = {}
-        for g in need.tolist():
-            t = self._held.get(g)
-            held[g] = t if t is not None else self.file.read_row_group(g, self.columns)
-        self._held = held  # the groups of this call: the next one most likely starts there
-        if len(need):
-            parts = list(held.values())
-            # where each group starts in the concatenated table
-            at = np.concatenate([[0], np.cumsum([t.num_rows for t in parts[:-1]],
-                                                dtype=np.int64)])
-            local = positions - self.starts[groups] + at[np.searchsorted(need, groups)]
-            tbl = pa.concat_tables(parts).take(pa.array(local))
-        else:
+        if not len(positions):
             schema_ = self.file.schema_arrow
             if self.columns is not None:
                 schema_ = pa.schema([schema_.field(c) for c in self.columns],
                                     metadata=schema_.metadata)
-            tbl = schema_.empty_table()
-        df = tbl.to_pandas()
-        return typed(self.table, df) if self.table else df
+            return self._frame(schema_.empty_table())
+        first = int(np.searchsorted(self.starts, positions.min(), "right")) - 1
+        last = int(np.searchsorted(self.starts, positions.max(), "right"))  # one past
+        lo, hi, df = self._held
+        if df is None or first < lo or last > hi:
+            # from `first`, the groups within `window` bytes, and at least up to `last`
+            hi = int(np.searchsorted(self._bytes, self._bytes[first] + self.window, "right")) - 1
+            lo, hi = first, min(max(hi, last), len(self.starts) - 1)
+            df = self._frame(self.file.read_row_groups(range(lo, hi), self.columns))
+            self._held = (lo, hi, df)
+        return df.iloc[positions - self.starts[lo]].reset_index(drop=True)
 
     def close(self) -> None:
-        self._held = {}
+        self._held = (0, 0, None)
         self.file.close()

@@ -49,12 +49,15 @@ def test_row_reader_takes_rows_across_row_groups_typed_like_load(tmp_path):
         for part in parts:
             w.write(Corpus(articles=part))
     whole = load(tmp_path, text=True).articles
-    reader = RowReader(tmp_path / "articles.parquet", table="articles")
-    assert len(reader) == 9 and reader.file.metadata.num_row_groups == 3
-    for at in ([0, 1, 2], [2, 3, 8], [8, 0, 4, 4], [5], []):
-        got = reader.take(np.array(at, dtype=np.int64))
-        pd.testing.assert_frame_equal(got, whole.iloc[at].reset_index(drop=True))
-        assert set(reader._held) == {i // 3 for i in at}
+    takes = ([0, 1, 2], [3, 4], [8], [8, 2, 4, 4, 3], [])
+    for window, held in ((0, [(0, 1), (1, 2), (2, 3), (0, 3), (0, 3)]),  # few groups at a time
+                         (1 << 20, [(0, 3)] * 5)):  # all the file in one read
+        reader = RowReader(tmp_path / "articles.parquet", table="articles", window=window)
+        assert len(reader) == 9 and reader.file.metadata.num_row_groups == 3
+        for at, groups in zip(takes, held, strict=True):
+            got = reader.take(np.array(at, dtype=np.int64))
+            pd.testing.assert_frame_equal(got, whole.iloc[at].reset_index(drop=True))
+            assert reader._held[:2] == groups
     names = reader.take(np.array([7]))["source"]
     assert names.dtype == "string" and list(names) == ["7.txt"]
     batches = list(reader.column("article_id", batch=4))
