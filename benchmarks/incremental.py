@@ -152,8 +152,9 @@ def markdown(res: dict, command: str) -> str:
                  "CPU ratio", "incremental tree PSS", "full tree PSS",
                  "incremental parent RSS", "tables"], rows), "",
         "What an incremental run still pays for, whatever the number of new files: reading the "
-        "previous output (text included), hashing every input file to find what changed, and "
-        "writing every table again (the output is replaced atomically, never edited in place).",
+        "previous output (by row group, text included), hashing every input file to find what "
+        "changed, and writing every table again (the output is replaced atomically, never "
+        "edited in place).",
     ])
 
 

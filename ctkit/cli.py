@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import warnings
 from pathlib import Path
 
 from . import __version__
@@ -125,7 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {"parse": _cmd_parse, "sample": _cmd_sample, "report": _cmd_report,
                 "demo": _cmd_demo}
     try:
-        return handlers[args.command](args)
+        with warnings.catch_warnings():  # a warning is one line for the user, not ctkit's source
+            warnings.showwarning = lambda message, *_a, **_k: print(
+                f"ctkit: warning: {message}", file=sys.stderr)
+            return handlers[args.command](args)
     except (ValueError, OSError, RuntimeError) as exc:
         print(f"ctkit: error: {exc}", file=sys.stderr)
         return 2

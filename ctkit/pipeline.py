@@ -12,6 +12,7 @@ import os
 import signal
 import stat
 import time
+import warnings
 import zlib
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
@@ -527,7 +528,7 @@ def _stream(inputs: str | os.PathLike | Sequence[str | os.PathLike], opts: Optio
             ) -> Iterator[Corpus]:
     files, entries, root = plan(inputs, manifest=manifest)
     if previous is not None and not isinstance(previous, Previous):
-        previous = Previous(previous, options=opts)
+        previous = Previous(previous)
         owned: Previous | None = previous
     else:
         owned = None
@@ -579,9 +580,7 @@ class Previous:
     MINHASH = "_ctkit_minhash.parquet"  # one row per article row: its LSH bands and signature
     _RECORD = r"#L?[0-9]+$"  # the suffix ingest gives the source of a record of an export file
 
-    def __init__(self, out: str | os.PathLike, *, options: Options | None = None) -> None:
-        import json
-
+    def __init__(self, out: str | os.PathLike) -> None:
         root = Path(out)
         for pf in open_tables(root).values():  # the same checks as `load`, then the readers
             pf.close()
@@ -605,15 +604,9 @@ class Previous:
                     table.column("article_id"))])
                 self._children[name] = self._group(pos, len(arts))
         self._prints = None
-        try:
-            made = json.loads((root / MANIFEST).read_text("utf-8"))
-            same = made.get("options", {}).get("duplicate_min_words") == (
-                options or Options()).duplicate_min_words
-            prints = RowReader(root / self.MINHASH) if same else None
-        except (OSError, ValueError):  # an output made before the MinHash was kept
-            prints = None
-        if prints is not None and len(prints) == len(arts):
-            self._prints = prints
+        if (root / self.MINHASH).exists():  # not in an output made before it was kept
+            prints = RowReader(root / self.MINHASH)
+            self._prints = prints if len(prints) == len(arts) else None
 
     def _file_of(self, table: RowReader) -> np.ndarray:
         """Position in the file list of each row's input file (-1: none)."""
@@ -647,6 +640,23 @@ class Previous:
     @staticmethod
     def exists(out: str | os.PathLike) -> bool:
         return (Path(out) / Previous.FILES).exists() and (Path(out) / "articles.parquet").exists()
+
+    @staticmethod
+    def unusable(out: str | os.PathLike, *, options: Options) -> str | None:
+        """Why the rows in `out` cannot stand for a parse with `options` by this code (None
+        when they can): other code or other options would give other tables."""
+        import json
+
+        try:
+            made = json.loads((Path(out) / MANIFEST).read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            return f"its manifest cannot be read ({exc})"
+        if made.get("code") != code_fingerprint():
+            return f"it was made by other ctkit code (version {made.get('ctkit_version')})"
+        had, want = made.get("options") or {}, recorded_options(options)
+        differ = sorted(k for k in had.keys() | want.keys()
+                        if k not in _SPREAD and had.get(k) != want.get(k))
+        return f"it was made with other options ({', '.join(differ)})" if differ else None
 
     def chunks(self, files: Sequence[tuple[Location, str]], *, size: int,
                manifest: dict[str, dict], root: str | None) -> Iterator[Chunk]:
@@ -753,10 +763,17 @@ def parse_to(out: str | os.PathLike, inputs: str | os.PathLike | Sequence[str | 
     opts = options or Options()
     started = time.time()
     items = [inputs] if isinstance(inputs, str | os.PathLike) else list(inputs)
-    previous = out if incremental and Previous.exists(out) else None  # read after the fork
+    previous = None  # the folder: read after the fork
+    if incremental and Previous.exists(out):
+        why = Previous.unusable(out, options=opts)
+        if why:
+            warnings.warn(f"--incremental: the output in {out} is not reused, {why}; every "
+                          "file is parsed", stacklevel=2)
+        else:
+            previous = out
     meta = {"focal": opts.focal, "engine": opts.engine, "inputs": [str(i) for i in items],
             "incremental": previous is not None, "code": code_fingerprint(),
-            "options": {k: v for k, v in vars(opts).items() if k not in ("engine", "workers")}}
+            "options": recorded_options(opts)}
     digests: list[tuple[str, str]] = []  # each chunk's, written with it
     prints: list[Fingerprint] = []  # each chunk's articles' MinHash, written with it
 
@@ -779,6 +796,14 @@ def parse_to(out: str | os.PathLike, inputs: str | os.PathLike | Sequence[str | 
             write_side_files()
         writer.meta["seconds"] = round(time.time() - started, 3)
     return dict(writer.rows)
+
+
+_SPREAD = ("engine", "workers", "chunk_size")  # how a parse is spread: the tables are the same
+
+
+def recorded_options(options: Options) -> dict[str, Any]:
+    """The options a manifest records (all but where the parse ran)."""
+    return {k: v for k, v in vars(options).items() if k not in ("engine", "workers")}
 
 
 def code_fingerprint() -> str:
@@ -804,8 +829,7 @@ def up_to_date(out: str | os.PathLike, inputs: str | os.PathLike | Sequence[str 
         files = pd.read_parquet(root / Previous.FILES)
     except (OSError, ValueError):
         return False
-    want = {k: v for k, v in vars(opts).items() if k not in ("engine", "workers")}
-    if made.get("code") != code_fingerprint() or made.get("options") != want:
+    if made.get("code") != code_fingerprint() or made.get("options") != recorded_options(opts):
         return False
     current, _, _ = plan(inputs)
     if [s for _, s in current] != list(files["source"]):

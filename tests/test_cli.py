@@ -32,3 +32,16 @@ def test_unwritable_output_is_a_clear_error(mixed_inputs, tmp_path):
     blocker.write_text("x")
     r = _run("parse", str(mixed_inputs), "--out", str(blocker / "out"), "--engine", "local")
     assert r.returncode == 2 and "not writable" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_incremental_with_other_options_says_so_in_one_line_and_parses_all(mixed_inputs,
+                                                                          tmp_path):
+    out = tmp_path / "out"
+    assert _run("parse", str(mixed_inputs), "--out", str(out), "--engine", "local").returncode == 0
+    r = _run("parse", str(mixed_inputs), "--out", str(out), "--engine", "local", "--focal",
+             "ESP", "--incremental")
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.strip().splitlines() == [
+        f"ctkit: warning: --incremental: the output in {out} is not reused, it was made with "
+        "other options (focal); every file is parsed"]
+    assert set(ctkit.load(out).countries.query("role == 'focal'")["iso3"]) == {"ESP"}

@@ -1,5 +1,6 @@
 """DESIGN.md §3 invariants and the engines."""
 import pandas as pd
+import pytest
 
 import ctkit
 from ctkit.ingest import expand
@@ -159,6 +160,31 @@ def test_incremental_run_with_copies_exports_and_small_chunks_equals_a_full_run(
     assert arts["source"].str.contains("009_export#2.jsonl#", regex=False).sum() == 2
     for side in (pipeline.Previous.FILES, pipeline.Previous.MINHASH):
         pd.testing.assert_frame_equal(pd.read_parquet(out / side), pd.read_parquet(full / side))
+
+
+def test_incremental_run_reuses_rows_only_from_the_same_code_and_options(mixed_inputs,
+                                                                         tmp_path, monkeypatch):
+    """Rows made with another focal country (or by other code) are not the rows this run would
+    make: nothing is reused, the run says why, and the tables equal a full run's. Where and in
+    what chunks the parse ran does not matter."""
+    from ctkit import pipeline
+
+    out, full = tmp_path / "inc", tmp_path / "full"
+    pipeline.parse_to(out, mixed_inputs, options=ctkit.Options(engine="local"))
+    opts = ctkit.Options(engine="local", focal="ESP")
+    assert pipeline.Previous.unusable(out, options=opts) == (
+        "it was made with other options (focal)")
+    assert pipeline.Previous.unusable(out, options=ctkit.Options(
+        engine="process", workers=2, chunk_size=7)) is None
+    with pytest.warns(UserWarning, match="not reused, it was made with other options"):
+        pipeline.parse_to(out, mixed_inputs, options=opts, incremental=True)
+    pipeline.parse_to(full, mixed_inputs, options=opts)
+    a, b = ctkit.load(out, text=True), ctkit.load(full, text=True)
+    for name in a.tables():
+        pd.testing.assert_frame_equal(a.tables()[name], b.tables()[name])
+    monkeypatch.setattr(pipeline, "code_fingerprint", lambda: "0123456789abcdef")
+    assert pipeline.Previous.unusable(out, options=opts).startswith(
+        "it was made by other ctkit code")
 
 
 def test_previous_row_index_groups_rows_by_key_in_any_order():
