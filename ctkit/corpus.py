@@ -248,23 +248,22 @@ class RowReader:
     """Rows of one parquet file by position, reading only the row groups that hold them.
 
     Made for callers that take rows in about file order (an incremental run walks the previous
-    output chunk by chunk). A `take` reads the row groups from its first row on, up to about
-    `window` bytes (uncompressed) or to its last row, into one typed DataFrame, and the next
-    takes are served from it while they fall inside: each group is read and converted about
-    once, in a few large conversions rather than one per call, and memory stays at one window
-    whatever the file's size. `table` names the contract table whose dtypes the rows get
-    (None: Arrow's own, for side files).
+    output chunk by chunk). A `take` reads `window` row groups from the one of its first row
+    (or more, to its last row) into one typed DataFrame, and the next takes are served from it
+    while they fall inside: each group is read and converted about once, in few conversions
+    rather than one per call, and memory stays at one window (a row group is one chunk of the
+    run that wrote the file) whatever the file's size. `table` names the contract table whose
+    dtypes the rows get (None: Arrow's own, for side files).
     """
 
     def __init__(self, file: str | Path, *, table: str | None = None,
-                 columns: Sequence[str] | None = None, window: int = 32 << 20) -> None:
+                 columns: Sequence[str] | None = None, window: int = 8) -> None:
         self.file = pq.ParquetFile(file)
         self.table = table
         self.columns = list(columns) if columns is not None else None
         meta = self.file.metadata
         groups = [meta.row_group(i) for i in range(meta.num_row_groups)]
         self.starts = np.cumsum([0] + [g.num_rows for g in groups], dtype=np.int64)
-        self._bytes = np.cumsum([0] + [g.total_byte_size for g in groups], dtype=np.int64)
         self.window = window
         self._held: tuple[int, int, pd.DataFrame | None] = (0, 0, None)  # groups [lo, hi)
 
@@ -293,9 +292,7 @@ class RowReader:
         last = int(np.searchsorted(self.starts, positions.max(), "right"))  # one past
         lo, hi, df = self._held
         if df is None or first < lo or last > hi:
-            # from `first`, the groups within `window` bytes, and at least up to `last`
-            hi = int(np.searchsorted(self._bytes, self._bytes[first] + self.window, "right")) - 1
-            lo, hi = first, min(max(hi, last), len(self.starts) - 1)
+            lo, hi = first, min(max(first + self.window, last), len(self.starts) - 1)
             df = self._frame(self.file.read_row_groups(range(lo, hi), self.columns))
             self._held = (lo, hi, df)
         return df.iloc[positions - self.starts[lo]].reset_index(drop=True)

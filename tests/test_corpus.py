@@ -50,8 +50,9 @@ def test_row_reader_takes_rows_across_row_groups_typed_like_load(tmp_path):
             w.write(Corpus(articles=part))
     whole = load(tmp_path, text=True).articles
     takes = ([0, 1, 2], [3, 4], [8], [8, 2, 4, 4, 3], [])
-    for window, held in ((0, [(0, 1), (1, 2), (2, 3), (0, 3), (0, 3)]),  # few groups at a time
-                         (1 << 20, [(0, 3)] * 5)):  # all the file in one read
+    for window, held in ((1, [(0, 1), (1, 2), (2, 3), (0, 3), (0, 3)]),  # a group at a time
+                         (2, [(0, 2), (0, 2), (2, 3), (0, 3), (0, 3)]),
+                         (8, [(0, 3)] * 5)):  # all the file in one read
         reader = RowReader(tmp_path / "articles.parquet", table="articles", window=window)
         assert len(reader) == 9 and reader.file.metadata.num_row_groups == 3
         for at, groups in zip(takes, held, strict=True):
