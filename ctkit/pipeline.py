@@ -638,19 +638,20 @@ class Previous:
         return rows if order is None else order[rows]
 
     @staticmethod
-    def exists(out: str | os.PathLike) -> bool:
-        return (Path(out) / Previous.FILES).exists() and (Path(out) / "articles.parquet").exists()
-
-    @staticmethod
     def unusable(out: str | os.PathLike, *, options: Options) -> str | None:
         """Why the rows in `out` cannot stand for a parse with `options` by this code (None
-        when they can): other code or other options would give other tables."""
+        when they can): unreadable tables, no input digests (not written by `parse_to`), or
+        other code or other options, which would give other tables."""
         import json
 
+        if not (Path(out) / Previous.FILES).exists():
+            return f"it has no input digests ({Previous.FILES}; `ctkit parse` writes them)"
         try:
+            for pf in open_tables(Path(out)).values():
+                pf.close()
             made = json.loads((Path(out) / MANIFEST).read_text("utf-8"))
-        except (OSError, ValueError) as exc:
-            return f"its manifest cannot be read ({exc})"
+        except (OSError, ValueError) as exc:  # Arrow's errors on a damaged file are ValueErrors
+            return f"it cannot be read ({exc})"
         if made.get("code") != code_fingerprint():
             return f"it was made by other ctkit code (version {made.get('ctkit_version')})"
         had, want = made.get("options") or {}, recorded_options(options)
@@ -764,7 +765,7 @@ def parse_to(out: str | os.PathLike, inputs: str | os.PathLike | Sequence[str | 
     started = time.time()
     items = [inputs] if isinstance(inputs, str | os.PathLike) else list(inputs)
     previous = None  # the folder: read after the fork
-    if incremental and Previous.exists(out):
+    if incremental and (Path(out) / "articles.parquet").exists():
         why = Previous.unusable(out, options=opts)
         if why:
             warnings.warn(f"--incremental: the output in {out} is not reused, {why}; every "

@@ -187,6 +187,29 @@ def test_incremental_run_reuses_rows_only_from_the_same_code_and_options(mixed_i
         "it was made by other ctkit code")
 
 
+def test_incremental_run_over_a_damaged_or_foreign_output_says_so_and_parses_all(
+        mixed_inputs, tmp_path):
+    """An earlier output that cannot be read (a truncated table) or that `ctkit parse` did not
+    write (no input digests) is not reused: one warning, and the tables of a full run."""
+    from ctkit import pipeline
+
+    opts = ctkit.Options(engine="local")
+    full = tmp_path / "full"
+    pipeline.parse_to(full, mixed_inputs, options=opts)
+    want = ctkit.load(full, text=True)
+    damaged, foreign = tmp_path / "damaged", tmp_path / "foreign"
+    pipeline.parse_to(damaged, mixed_inputs, options=opts)
+    table = damaged / "countries.parquet"
+    table.write_bytes(table.read_bytes()[:-100])
+    want.to_parquet(foreign)
+    for out, why in ((damaged, "cannot be read"), (foreign, "no input digests")):
+        with pytest.warns(UserWarning, match=f"not reused, .*{why}.*every file is parsed"):
+            pipeline.parse_to(out, mixed_inputs, options=opts, incremental=True)
+        got = ctkit.load(out, text=True)
+        for name in got.tables():
+            pd.testing.assert_frame_equal(got.tables()[name], want.tables()[name])
+
+
 def test_previous_row_index_groups_rows_by_key_in_any_order():
     """`Previous` finds each file's (or article's) rows through a sorted index; rows out of key
     order, and rows of no key (-1), are handled like a stable groupby."""
