@@ -45,3 +45,20 @@ def test_incremental_with_other_options_says_so_in_one_line_and_parses_all(mixed
         f"ctkit: warning: --incremental: the output in {out} is not reused, it was made with "
         "other options (focal); every file is parsed"]
     assert set(ctkit.load(out).countries.query("role == 'focal'")["iso3"]) == {"ESP"}
+
+
+def test_incremental_summary_says_how_many_files_were_reused(mixed_inputs, tmp_path):
+    import json
+
+    out = tmp_path / "out"
+    assert _run("parse", str(mixed_inputs), "--out", str(out), "--engine", "local").returncode == 0
+    n = sum(json.loads((out / "_ctkit.json").read_text("utf-8"))["files"].values())
+    (mixed_inputs / "009_new.txt").write_text(
+        "New story\nMorocco and Portugal signed a security cooperation agreement in Lisbon, "
+        "the interior ministry said.\n", "utf-8")
+    r = _run("parse", str(mixed_inputs), "--out", str(out), "--engine", "local",
+             "--incremental")
+    assert r.returncode == 0 and r.stderr == ""
+    assert f"; {n} of {n + 1} input files reused; tables in {out}" in r.stdout
+    assert json.loads((out / "_ctkit.json").read_text("utf-8"))["files"] == {
+        "parsed": 1, "reused": n}
