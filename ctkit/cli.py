@@ -57,7 +57,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _cmd_parse(a: argparse.Namespace) -> int:
-    from .corpus import load
+    import json
+
+    from .corpus import MANIFEST, load
     from .ingest import is_url
     from .options import Options
     from .pipeline import parse_to
@@ -73,9 +75,13 @@ def _cmd_parse(a: argparse.Namespace) -> int:
                     progress=sys.stderr.isatty(), incremental=a.incremental)
     corpus = load(a.out, tables=["errors"])
     n_err = int((corpus.errors["severity"] == "error").sum())
+    reused = ""
+    if a.incremental:
+        files = json.loads((Path(a.out) / MANIFEST).read_text("utf-8")).get("files", {})
+        reused = f"{files.get('reused', 0)} of {sum(files.values())} input files reused; "
     print(f"parsed {rows['articles']} articles ({rows['countries']} country mentions, "
           f"{rows['events']} event rows) in {time.time() - t0:.1f}s; {n_err} documents in "
-          f"errors; tables in {a.out}")
+          f"errors; {reused}tables in {a.out}")
     return 0
 
 

@@ -504,7 +504,8 @@ def stream(inputs: str | os.PathLike | Sequence[str | os.PathLike], *,
            scheduler: str | None = None, progress: bool = False,
            previous: Previous | str | os.PathLike | None = None,
            digests: list[tuple[str, str]] | None = None,
-           fingerprints: list[Fingerprint] | None = None) -> Iterator[Corpus]:
+           fingerprints: list[Fingerprint] | None = None,
+           tally: dict[str, int] | None = None) -> Iterator[Corpus]:
     """Parsed chunks in input order, duplicates linked; bounded memory for any corpus size.
 
     With `previous` (an incremental run: a `Previous`, or the folder of the previous output,
@@ -512,20 +513,21 @@ def stream(inputs: str | os.PathLike | Sequence[str | os.PathLike], *,
     change are not parsed again: their rows are taken from the previous output, so the tables
     equal a full run.
     `digests` and `fingerprints` (when given) receive each chunk's file hashes and its
-    articles' MinHash before the chunk is yielded.
+    articles' MinHash before the chunk is yielded; `tally` counts the input files by what
+    was done with them ("parsed", "reused").
     """
     opts = options or Options()
     with _process_pool(opts) as pool:
         yield from _stream(inputs, opts, manifest=manifest, scheduler=scheduler, pool=pool,
                            progress=progress, previous=previous, digests=digests,
-                           fingerprints=fingerprints)
+                           fingerprints=fingerprints, tally=tally)
 
 
 def _stream(inputs: str | os.PathLike | Sequence[str | os.PathLike], opts: Options, *,
             manifest: str | os.PathLike | None, scheduler: str | None, pool: Any,
             progress: bool, previous: Previous | str | os.PathLike | None,
-            digests: list[tuple[str, str]] | None, fingerprints: list[Fingerprint] | None
-            ) -> Iterator[Corpus]:
+            digests: list[tuple[str, str]] | None, fingerprints: list[Fingerprint] | None,
+            tally: dict[str, int] | None) -> Iterator[Corpus]:
     files, entries, root = plan(inputs, manifest=manifest)
     if previous is not None and not isinstance(previous, Previous):
         previous = Previous(previous)
@@ -549,8 +551,12 @@ def _stream(inputs: str | os.PathLike | Sequence[str | os.PathLike], opts: Optio
     parsed = _run((c for c in to_parse if c.reuse is None), opts, scheduler=scheduler, pool=pool)
     try:
         for chunk in chunks:
-            res = (previous.rows(chunk, options=opts) if previous and chunk.reuse is not None
-                   else next(parsed))
+            if previous is not None and chunk.reuse is not None:
+                res, what = previous.rows(chunk, options=opts), "reused"
+            else:
+                res, what = next(parsed), "parsed"
+            if tally is not None:
+                tally[what] = tally.get(what, 0) + len(chunk.files)
             if digests is not None:
                 digests.extend(zip([s for _, s in chunk.files], res.digests, strict=True))
             if fingerprints is not None:
@@ -777,6 +783,7 @@ def parse_to(out: str | os.PathLike, inputs: str | os.PathLike | Sequence[str | 
             "options": recorded_options(opts)}
     digests: list[tuple[str, str]] = []  # each chunk's, written with it
     prints: list[Fingerprint] = []  # each chunk's articles' MinHash, written with it
+    tally: dict[str, int] = {}
 
     def write_side_files() -> None:
         source, digest = zip(*digests, strict=True) if digests else ((), ())
@@ -792,10 +799,11 @@ def parse_to(out: str | os.PathLike, inputs: str | os.PathLike | Sequence[str | 
         write_side_files()  # the files exist even when there is no input file
         for part in stream(items, options=opts, manifest=manifest, scheduler=scheduler,
                            progress=progress, previous=previous, digests=digests,
-                           fingerprints=prints):
+                           fingerprints=prints, tally=tally):
             writer.write(part)
             write_side_files()
         writer.meta["seconds"] = round(time.time() - started, 3)
+        writer.meta["files"] = {k: tally.get(k, 0) for k in ("parsed", "reused")}
     return dict(writer.rows)
 
 
