@@ -293,7 +293,9 @@ class RowReader:
         lo, hi, df = self._held
         if df is None or first < lo or last > hi:
             lo, hi = first, min(max(first + self.window, last), len(self.starts) - 1)
+            self._held = (0, 0, None)  # the last window goes before the next is read
             df = self._frame(self.file.read_row_groups(range(lo, hi), self.columns))
+            pa.default_memory_pool().release_unused()  # the Arrow copy is in pandas now
             self._held = (lo, hi, df)
         return df.iloc[positions - self.starts[lo]].reset_index(drop=True)
 

@@ -15,10 +15,10 @@ import time
 import warnings
 import zlib
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -590,50 +590,70 @@ class Previous:
         root = Path(out)
         for pf in open_tables(root).values():  # the same checks as `load`, then the readers
             pf.close()
+        self._root = root
         files = pq.read_table(root / self.FILES)
-        self._sources = files["source"].combine_chunks()
+        sources = files["source"].combine_chunks()  # held only while the index is made
         # hex digests as fixed-width bytes (16 per file; a list of str would take ~5x that)
         self._digests = np.array(files["digest"].to_pylist(), dtype=np.bytes_)
+        del files
         self._tables = {name: RowReader(root / f"{name}.parquet", table=name)
                         for name in schema.TABLES}
         arts = self._tables["articles"]
         # each file's article and error positions (an export file holds several articles)
-        self._by_file = {name: self._group(self._file_of(self._tables[name]), len(files))
-                         for name in ("articles", "errors")}
+        self._by_file = {name: self._group(partial(self._file_of, self._tables[name], sources),
+                                           len(sources)) for name in ("articles", "errors")}
+        del sources
         # the other tables' rows of each article position (stable: row order kept)
         ids = pa.concat_arrays(list(arts.column("article_id")))
         self._children = {}
         for name, table in self._tables.items():
             if name not in ("articles", "errors"):
-                pos = np.concatenate([np.zeros(0, np.int64), *(
-                    _fill(pc.index_in(batch, value_set=ids)) for batch in
-                    table.column("article_id"))])
-                self._children[name] = self._group(pos, len(arts))
+                self._children[name] = self._group(partial(self._article_of, table, ids),
+                                                   len(arts))
         self._prints = None
         if (root / self.MINHASH).exists():  # not in an output made before it was kept
             prints = RowReader(root / self.MINHASH)
             self._prints = prints if len(prints) == len(arts) else None
+        pa.default_memory_pool().release_unused()  # the columns read for the index
 
-    def _file_of(self, table: RowReader) -> np.ndarray:
-        """Position in the file list of each row's input file (-1: none)."""
-        out = [np.zeros(0, np.int64)]
-        for src in table.column("source"):
-            at = pc.index_in(src, value_set=self._sources)
+    _BATCH = 1 << 18  # rows of a column read at a time to make the index
+
+    @classmethod
+    def _file_of(cls, table: RowReader, sources: pa.Array) -> Iterator[np.ndarray]:
+        """Position in the file list `sources` of each row's input file (-1: none), by batch."""
+        for src in table.column("source", batch=cls._BATCH):
+            at = pc.index_in(src, value_set=sources)
             # a record's source is its file's with a suffix (but a file name may hold a "#")
-            rec = pc.index_in(pc.replace_substring_regex(src, self._RECORD, ""),
-                              value_set=self._sources)
-            out.append(_fill(pc.coalesce(at, rec)))
-        return np.concatenate(out)
+            rec = pc.index_in(pc.replace_substring_regex(src, cls._RECORD, ""),
+                              value_set=sources)
+            yield _fill(pc.coalesce(at, rec))
+
+    @classmethod
+    def _article_of(cls, table: RowReader, ids: pa.Array) -> Iterator[np.ndarray]:
+        """Position in `ids` (the articles) of each row's article (-1: none), by batch."""
+        for batch in table.column("article_id", batch=cls._BATCH):
+            yield _fill(pc.index_in(batch, value_set=ids))
 
     @staticmethod
-    def _group(keys: np.ndarray, n: int) -> tuple[np.ndarray | None, np.ndarray]:
-        """Rows grouped by key (0..n-1; -1 is no group): the row order (None when the rows
-        are in key order already) and where each key's rows start in it."""
-        order = None
-        if len(keys) and (np.diff(keys) < 0).any():
-            order = np.argsort(keys, kind="stable")
-            keys = keys[order]
-        return order, np.searchsorted(keys, np.arange(n + 1), "left")
+    def _group(keys: Callable[[], Iterator[np.ndarray]], n: int
+               ) -> tuple[np.ndarray | None, np.ndarray]:
+        """Rows grouped by key (0..n-1; -1 is no group), given the rows' keys batch by batch
+        (`keys()` starts them again): the row order (None when the rows come in key order, as
+        `parse_to` writes them) and where each key's rows start in it. In key order, only
+        counts are kept, never a value per row: at a million articles the tables have ~35M."""
+        counts = np.zeros(n + 1, np.int64)  # counts[k + 1]: rows of key k (counts[0]: no key)
+        ordered, last = True, -1
+        for k in keys():
+            if len(k):
+                counts += np.bincount(k + 1, minlength=n + 1)
+                ordered = ordered and k[0] >= last and bool((k[1:] >= k[:-1]).all())
+                last = int(k[-1])
+        small = np.int32 if counts.sum() < 2**31 else np.int64  # half the memory, nearly always
+        starts = np.cumsum(counts).astype(small)  # starts[k]: rows of a key below k
+        if ordered:
+            return None, starts
+        every = np.concatenate([np.zeros(0, np.int64), *keys()])
+        return np.argsort(every, kind="stable").astype(small), starts
 
     @staticmethod
     def _take(groups: tuple[np.ndarray | None, np.ndarray], keys: np.ndarray) -> np.ndarray:
@@ -668,10 +688,13 @@ class Previous:
     def chunks(self, files: Sequence[tuple[Location, str]], *, size: int,
                manifest: dict[str, dict], root: str | None) -> Iterator[Chunk]:
         """Runs of unchanged files (reused) and of new or changed files (parsed), in order."""
+        sources = pq.read_table(self._root / self.FILES, columns=["source"])["source"]
         known = _fill(pc.index_in(pa.array([s for _, s in files], pa.string()),
-                                  value_set=self._sources)).tolist()
+                                  value_set=sources.combine_chunks()))
+        del sources
         run: Chunk | None = None
-        for (path, source), i in zip(files, known, strict=True):
+        for j, (path, source) in enumerate(files):
+            i = int(known[j])
             try:
                 digest = file_digest(path) if not manifest and i >= 0 else ""
             except OSError:  # unreadable now: parse it again, ingest records why

@@ -218,12 +218,16 @@ def test_previous_row_index_groups_rows_by_key_in_any_order():
     from ctkit.pipeline import Previous
 
     rng = np.random.default_rng(7)
-    for keys in (np.array([0, 0, 1, 3, 3, 3]), rng.integers(-1, 6, 40), np.zeros(0, int)):
-        groups = Previous._group(keys.astype(np.int64), 6)
-        assert (groups[0] is None) == bool((np.diff(keys) >= 0).all())
-        for want in ([3, 0], [5], [1, 2, 4], list(range(6)), []):
-            expect = [i for k in want for i in np.flatnonzero(keys == k)]
-            assert Previous._take(groups, np.array(want, dtype=np.int64)).tolist() == expect
+    for keys in (np.array([0, 0, 1, 3, 3, 3]), np.array([-1, -1, 2, 2, 4, 5, 5, 5]),
+                 rng.integers(-1, 6, 40), np.sort(rng.integers(-1, 6, 40)), np.array([2, 1]),
+                 np.zeros(0, int)):
+        keys = keys.astype(np.int64)
+        for parts in (1, 3, 7):  # the keys come in batches: order is checked across them too
+            groups = Previous._group(lambda k=keys, n=parts: iter(np.array_split(k, n)), 6)
+            assert (groups[0] is None) == bool((np.diff(keys) >= 0).all())
+            for want in ([3, 0], [5], [1, 2, 4], list(range(6)), []):
+                expect = [i for k in want for i in np.flatnonzero(keys == k)]
+                assert Previous._take(groups, np.array(want, dtype=np.int64)).tolist() == expect
 
 
 def test_up_to_date_only_for_the_same_inputs_and_code(mixed_inputs, tmp_path):
