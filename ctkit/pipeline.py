@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 
 from . import schema
 from .clean import clean
-from .corpus import MANIFEST, Corpus, RowReader, TableWriter, open_tables
+from .corpus import MANIFEST, Corpus, RowReader, TableWriter, open_tables, release_memory
 from .countries import default_gazetteer, find_countries
 from .engagement import find_engagement
 from .entities import cue_gazetteer, find_orgs, find_persons, head_gazetteer, org_gazetteer
@@ -575,10 +575,11 @@ class Previous:
     """The output of an earlier run, for `--incremental`: which files it read (by content
     hash), its rows and its articles' MinHash.
 
-    Only an index is held (each file's rows by position, ~50 bytes per article); the rows of
-    a run of unchanged files are read from the previous parquet files by row group when the
-    run comes (`RowReader`). Runs come in input order, so each row group is read about once:
-    an incremental run costs reading the previous output plus parsing the new files, and its
+    Only an index is held (each file's rows by position, ~40 bytes per article) with the open
+    previous parquet files (their footers, ~260 bytes per article); the rows of a run of
+    unchanged files are read from those files a window of row groups at a time when the run
+    comes (`RowReader`). Runs come in input order, so each row group is read about once: an
+    incremental run costs reading the previous output plus parsing the new files, and its
     memory does not grow with the previous output's texts.
     """
 
@@ -614,7 +615,7 @@ class Previous:
         if (root / self.MINHASH).exists():  # not in an output made before it was kept
             prints = RowReader(root / self.MINHASH)
             self._prints = prints if len(prints) == len(arts) else None
-        pa.default_memory_pool().release_unused()  # the columns read for the index
+        release_memory()  # the columns read for the index
 
     _BATCH = 1 << 18  # rows of a column read at a time to make the index
 
