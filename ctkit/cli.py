@@ -34,7 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     pa.add_argument("--scheduler", default=None, help="dask scheduler address (engine dask)")
     pa.add_argument("--max-bytes", type=int, default=None, help="larger documents -> errors")
     pa.add_argument("--incremental", action="store_true",
-                    help="reuse the previous output in --out; parse only new or changed files")
+                    help="reuse the previous output in --out (if the same ctkit code and options "
+                         "made it); parse only new or changed files")
     pa.add_argument("--ner", choices=["auto", "yes", "no"], default=None,
                     help="person names from a spaCy model (auto: when installed)")
 
