@@ -611,6 +611,7 @@ class Previous:
             if name not in ("articles", "errors"):
                 self._children[name] = self._group(partial(self._article_of, table, ids),
                                                    len(arts))
+        del ids
         self._prints = None
         if (root / self.MINHASH).exists():  # not in an output made before it was kept
             prints = RowReader(root / self.MINHASH)
