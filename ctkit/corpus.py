@@ -221,6 +221,13 @@ def open_tables(path: str | Path, tables: Sequence[str] | None = None
     return files
 
 
+def row_group_starts(pf: pq.ParquetFile) -> np.ndarray:
+    """The first row of each row group of parquet file `pf`, then its number of rows."""
+    meta = pf.metadata
+    return np.cumsum([0] + [meta.row_group(i).num_rows for i in range(meta.num_row_groups)],
+                     dtype=np.int64)
+
+
 def typed(name: str, df: pd.DataFrame) -> pd.DataFrame:
     """`df`, read from table `name`'s file, with the contract's dtypes (in place)."""
     for c, t in schema.TABLES[name].items():
@@ -258,14 +265,12 @@ class RowReader:
     dtypes the rows get (None: Arrow's own, for side files).
     """
 
-    def __init__(self, file: str | Path, *, table: str | None = None,
+    def __init__(self, file: str | Path | pq.ParquetFile, *, table: str | None = None,
                  columns: Sequence[str] | None = None, window: int = 8) -> None:
-        self.file = pq.ParquetFile(file)
+        self.file = file if isinstance(file, pq.ParquetFile) else pq.ParquetFile(file)
         self.table = table
         self.columns = list(columns) if columns is not None else None
-        meta = self.file.metadata
-        groups = [meta.row_group(i) for i in range(meta.num_row_groups)]
-        self.starts = np.cumsum([0] + [g.num_rows for g in groups], dtype=np.int64)
+        self.starts = row_group_starts(self.file)
         self.window = window
         self._held: tuple[int, int, pd.DataFrame | None] = (0, 0, None)  # groups [lo, hi)
 

@@ -589,16 +589,15 @@ class Previous:
 
     def __init__(self, out: str | os.PathLike) -> None:
         root = Path(out)
-        for pf in open_tables(root).values():  # the same checks as `load`, then the readers
-            pf.close()
         self._root = root
         files = pq.read_table(root / self.FILES)
         sources = files["source"].combine_chunks()  # held only while the index is made
         # hex digests as fixed-width bytes (16 per file; a list of str would take ~5x that)
         self._digests = np.array(files["digest"].to_pylist(), dtype=np.bytes_)
         del files
-        self._tables = {name: RowReader(root / f"{name}.parquet", table=name)
-                        for name in schema.TABLES}
+        # the tables, checked like `load` checks them (one run), each read by row group
+        self._tables = {name: RowReader(pf, table=name)
+                        for name, pf in open_tables(root).items()}
         arts = self._tables["articles"]
         # each file's article and error positions (an export file holds several articles)
         self._by_file = {name: self._group(partial(self._file_of, self._tables[name], sources),

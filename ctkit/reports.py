@@ -652,6 +652,7 @@ def one_article(data_dir: str | Path, article_id: str) -> dict[str, pd.DataFrame
     import pyarrow.parquet as pq
 
     from . import schema
+    from .corpus import row_group_starts
 
     def groups_holding(pf: pq.ParquetFile, only: list[int] | None) -> list[int]:
         """Row groups (among `only`, else all) whose article_id column holds the article."""
@@ -661,7 +662,7 @@ def one_article(data_dir: str | Path, article_id: str) -> dict[str, pd.DataFrame
             ids = pf.read(columns=["article_id"])["article_id"]
             hits = np.flatnonzero(pc.equal(ids, pa.scalar(article_id)).to_numpy(
                 zero_copy_only=False))
-            starts = _row_group_starts(pf)
+            starts = row_group_starts(pf)
             return sorted({int(i) - 1 for i in np.searchsorted(starts, hits, side="right")})
         for i in candidates:
             ids = pf.read_row_group(i, columns=["article_id"])["article_id"]
@@ -770,14 +771,6 @@ def _missing_texts_possible(data_dir: str | Path) -> bool:
     return False
 
 
-def _row_group_starts(pf: Any) -> Any:
-    """The first row of each row group of parquet file `pf`, then its number of rows."""
-    import numpy as np
-
-    sizes = [pf.metadata.row_group(i).num_rows for i in range(pf.metadata.num_row_groups)]
-    return np.r_[0, np.cumsum(sizes, dtype=np.int64)]
-
-
 def _article_texts(data_dir: str | Path, ids: pd.Series, *, batch: int = 256) -> pd.Series:
     """`articles.text` of the articles `ids` (index kept), read from ``data_dir``.
 
@@ -791,13 +784,14 @@ def _article_texts(data_dir: str | Path, ids: pd.Series, *, batch: int = 256) ->
     import pyarrow.parquet as pq
 
     from . import schema
+    from .corpus import row_group_starts
 
     pf = pq.ParquetFile(Path(data_dir) / "articles.parquet")
     file_ids = pf.read(columns=["article_id"])["article_id"]
     wanted = pa.array(ids, from_pandas=True).cast(file_ids.type)
     slot = pc.fill_null(pc.index_in(file_ids, value_set=wanted), -1)  # file row -> ids row
     slot = np.asarray(slot.to_numpy(zero_copy_only=False), dtype=np.int64)
-    bounds = _row_group_starts(pf)
+    bounds = row_group_starts(pf)
     groups = [g for g in range(len(bounds) - 1) if (slot[bounds[g]:bounds[g + 1]] >= 0).any()]
     out = np.full(len(ids), None, dtype=object)
     for lo in range(0, len(groups), batch):
