@@ -101,7 +101,8 @@ class TableWriter:
         self._extra_writers: dict[str, pq.ParquetWriter] = {}
 
     def _arrow(self, name: str, df: pd.DataFrame) -> pa.Table:
-        tbl = pa.Table.from_pandas(schema.validate(name, df), preserve_index=False)
+        # one thread: Arrow's pool of threads for a chunk's columns costs more than it saves
+        tbl = pa.Table.from_pandas(schema.validate(name, df), preserve_index=False, nthreads=1)
         md = dict(tbl.schema.metadata or {})
         md[_RUN_KEY] = self.run_id.encode()
         return tbl.replace_schema_metadata(md)

@@ -77,6 +77,7 @@ class RawDoc:
     published: str | None = None
     language: str | None = None
     is_html: bool = False
+    record: bool = False  # a record of an export file: its text is the article body itself
 
 
 @dataclass(frozen=True)
@@ -347,7 +348,7 @@ def _export_record(rec: dict, source: str) -> RawDoc | ErrorRow:
     clean = {k: _field(v) for k, v in got.items()}
     return RawDoc(source, _repair(text), digest(blob.encode("utf-8", "surrogatepass")),
                   url=clean["url"], outlet=clean["outlet"], title=clean["title"],
-                  published=clean["published"], language=clean["language"])
+                  published=clean["published"], language=clean["language"], record=True)
 
 
 def _whole_json(text: str) -> Any:

@@ -77,8 +77,7 @@ def extract(doc: RawDoc, *, options: Options, article_id: str | None = None
     aid = article_id or doc.digest
     _one_pass()
     # an export record's text is the article itself: no page header around it to drop
-    cleaned = clean(doc.raw_text, max_line_chars=options.max_line_chars,
-                    keep_header="#" in doc.source)
+    cleaned = clean(doc.raw_text, max_line_chars=options.max_line_chars, keep_header=doc.record)
     text = cleaned.body
     meta = find_meta(cleaned, given={"title": doc.title, "outlet": doc.outlet, "url": doc.url,
                                      "published": doc.published, "language": doc.language})

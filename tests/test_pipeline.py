@@ -68,6 +68,19 @@ def test_identical_files_keep_distinct_ids_and_are_linked_as_duplicates(tmp_path
     assert arts.loc[1, "duplicate_of"] == arts.loc[0, "article_id"]
 
 
+def test_a_page_is_read_the_same_whatever_its_file_name(mixed_inputs, tmp_path):
+    """A "#" in a file name (scrapers keep URL fragments) does not make a page an export
+    record, whose header lines would be kept as body."""
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for name in ("page.txt", "page#2.txt", "page #L3.txt"):
+        (pages / name).write_bytes((mixed_inputs / "001_en.txt").read_bytes())
+    arts = ctkit.parse(pages, engine="local").articles
+    assert len(arts) == 3
+    assert arts["text"].nunique() == 1 and arts["title"].nunique() == 1
+    assert not arts["text"].iloc[0].startswith(arts["title"].iloc[0])
+
+
 def test_copies_in_other_chunks_get_the_same_ids_as_in_one_chunk(tmp_path):
     """Workers guess the final id (the digest); the parent renames later copies, events too."""
     from ctkit.options import Options
