@@ -7,8 +7,9 @@ minus a share of them (`--new`, 1%), which is parsed in full. Then the missing a
 added (hard links) and the folder is parsed again with `--incremental` into the same output,
 and in full into another; both runs are timed with the memory of their process tree, and every
 parquet file of the two outputs is compared with `pandas.testing.assert_frame_equal`. Two
-cases: the new articles at the end of the folder (a feed that grows), and spread through it
-(every 100th file: the most runs of reused and new files). Issue 7: a rerun costs time in
+cases: the new articles at the end of the folder (a feed that grows), spread through it
+(every 100th file: the most runs of reused and new files), and at the end of a folder that was
+moved before the rerun (every file has a new name: reused by its content). Issue 7: a rerun costs time in
 proportion to the new documents. Writes benchmarks/results/incremental.json and the
 `incremental` section of docs/performance.md.
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -29,7 +31,7 @@ from dask_engine import compare
 
 NAME = "incremental"
 SECTION = "incremental"
-CASES = ("at the end", "spread")
+CASES = ("at the end", "spread", "moved")
 
 
 def new_files(names: list[str], share: float, case: str) -> set[str]:
@@ -49,7 +51,7 @@ def one_case(folder: Path, names: list[str], share: float, case: str, work: Path
     The outputs are compared later (`check`), after every run: reading them makes this
     process large, and a child's peak RSS as the kernel reports it starts at its parent's
     size when it is forked."""
-    held = new_files(names, share, case)
+    held = new_files(names, share, "at the end" if case == "moved" else case)
     inputs = work / f"in-{len(case)}"
     shutil.rmtree(inputs, ignore_errors=True)
     inputs.mkdir()
@@ -63,6 +65,10 @@ def one_case(folder: Path, names: list[str], share: float, case: str, work: Path
     first = C.run([str(C.CTKIT), "parse", str(inputs), "--out", str(out)], sample=True).check()
     for name in held:
         os.link(folder / name, inputs / name)
+    if case == "moved":
+        moved = work / "in-moved-here"
+        shutil.rmtree(moved, ignore_errors=True)
+        inputs = inputs.rename(moved)
     code = C.code_hash()
     C.log(f"{case}: {len(held):,} files added; incremental parse")
     inc = C.run([str(C.CTKIT), "parse", str(inputs), "--out", str(out), "--incremental"],
@@ -133,7 +139,9 @@ def markdown(res: dict, command: str) -> str:
     rows = []
     for r in res["cases"]:
         inc, full = r["incremental"], r["full"]
-        rows.append([r["case"], f"{r['files']:,}", f"{r['new']:,}", C.fmt(inc["wall_s"]),
+        reused = re.search(r"(\d+) of \d+ input files reused", inc["stdout"])
+        rows.append([r["case"], f"{r['files']:,}", f"{r['new']:,}",
+                     f"{int(reused[1]):,}" if reused else "?", C.fmt(inc["wall_s"]),
                      C.fmt(full["wall_s"]), f"{inc['wall_s'] / full['wall_s']:.2f}",
                      f"{inc['cpu_s'] / full['cpu_s']:.2f}", C.mb(inc["tree_pss"]),
                      C.mb(full["tree_pss"]), C.mb(inc["parent_rss"]),
@@ -148,7 +156,7 @@ def markdown(res: dict, command: str) -> str:
         "Every parquet file of the two outputs (side files too) compared with "
         "`pandas.testing.assert_frame_equal`. Memory: peak PSS of the process tree (pages "
         "shared by the forked workers counted once) and the CLI process's own peak.", "",
-        C.table(["new files", "files", "new", "incremental s", "full s", "wall ratio",
+        C.table(["new files", "files", "new", "reused", "incremental s", "full s", "wall ratio",
                  "CPU ratio", "incremental tree PSS", "full tree PSS",
                  "incremental parent RSS", "tables"], rows), "",
         "What an incremental run still pays for, whatever the number of new files: reading the "

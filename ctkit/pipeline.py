@@ -67,6 +67,8 @@ class Chunk:
     root: str | None = None
     # incremental: the files' places in the previous run's file list, whose rows are reused
     reuse: list[int] | None = None
+    # incremental: some of those files had another name then (moved, renamed or copied)
+    renamed: bool = False
 
 
 # ---------------------------------------------------------------- one document
@@ -610,6 +612,8 @@ class Previous:
                 self._children[name] = self._group(partial(self._article_of, table, ids),
                                                    len(arts))
         del ids
+        self._sorted: np.ndarray | None = None  # `_digests` positions in digest order
+        self._names: RowReader | None = None  # the files' old names, opened when needed
         self._prints = None
         if (root / self.MINHASH).exists():  # not in an output made before it was kept
             prints = RowReader(root / self.MINHASH)
@@ -695,11 +699,14 @@ class Previous:
         run: Chunk | None = None
         for j, (path, source) in enumerate(files):
             i = int(known[j])
-            try:
-                digest = file_digest(path) if not manifest and i >= 0 else ""
+            try:  # a manifest's values are matched by file name: no reuse under a new name
+                digest = file_digest(path) if not manifest or i >= 0 else ""
             except OSError:  # unreadable now: parse it again, ingest records why
                 digest = ""
-            reuse = digest != "" and digest.encode() == self._digests[i]
+            if digest and not (i >= 0 and digest.encode() == self._digests[i]):
+                # the same bytes under another name (a local file's digest is its content's)
+                i = -1 if manifest or is_url(str(path)) else self._with_digest(digest)
+            reuse = i >= 0 and digest != ""
             if run is None or (run.reuse is not None) != reuse or len(run.files) >= size:
                 if run is not None:
                     yield run
@@ -707,8 +714,19 @@ class Previous:
             run.files.append((str(path), source))
             if run.reuse is not None:
                 run.reuse.append(i)
+                run.renamed = run.renamed or i != int(known[j])
         if run is not None:
             yield run
+
+    def _with_digest(self, digest: str) -> int:
+        """The first previous file with content `digest`, or -1 (sorted on first use: most
+        runs find every file under its old name)."""
+        if self._sorted is None:
+            self._sorted = np.argsort(self._digests, kind="stable").astype(np.int32)
+        at = int(np.searchsorted(self._digests, digest.encode(), sorter=self._sorted))
+        if at < len(self._sorted) and self._digests[self._sorted[at]] == digest.encode():
+            return int(self._sorted[at])
+        return -1
 
     def rows(self, chunk: Chunk, *, options: Options) -> ChunkResult:
         """The previous rows of the files in `chunk`, with provisional ids like a worker's."""
@@ -727,6 +745,9 @@ class Previous:
         tables = {"articles": articles.assign(
             article_id=pd.array(provisional, dtype=schema.TABLES["articles"]["article_id"]))}
         tables["errors"] = self._tables["errors"].take(self._take(self._by_file["errors"], files))
+        if chunk.renamed:
+            for name in ("articles", "errors"):
+                tables[name]["source"] = self._renamed(tables[name]["source"], name, chunk)
         for name, groups in self._children.items():
             sub = self._tables[name].take(self._take(groups, at))
             if ids:  # rows read from typed tables keep their dtypes: only renamed ids change
@@ -744,9 +765,23 @@ class Previous:
                      for t in tables["articles"]["text"]]
         return ChunkResult(Corpus(**tables), bands, self._digests[files].astype(str).tolist())
 
+    def _renamed(self, sources: pd.Series, table: str, chunk: Chunk) -> pd.Series:
+        """The `sources` of `table`'s rows for the files of `chunk` (in file order), each file's
+        old name replaced by its name now; an export's records keep their suffix (`#L12`)."""
+        assert chunk.reuse is not None
+        if self._names is None:
+            self._names = RowReader(self._root / self.FILES, columns=["source"])
+        old = self._names.take(np.asarray(chunk.reuse, np.int64))["source"].tolist()
+        starts = self._by_file[table][1]
+        counts = [int(starts[i + 1] - starts[i]) for i in chunk.reuse]
+        now = [(o, n) for (o, (_, n)), c in zip(zip(old, chunk.files), counts) for _ in range(c)]
+        return pd.Series([n + s[len(o):] for s, (o, n) in zip(sources, now, strict=True)],
+                         index=sources.index, dtype=sources.dtype)
+
     def close(self) -> None:
         """Close the previous output's files."""
-        for reader in [*self._tables.values(), *([self._prints] if self._prints else [])]:
+        for reader in [*self._tables.values(), *([self._names] if self._names else []),
+                       *([self._prints] if self._prints else [])]:
             reader.close()
 
 

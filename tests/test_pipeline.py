@@ -160,7 +160,7 @@ def test_incremental_run_with_copies_exports_and_small_chunks_equals_a_full_run(
     monkeypatch.setattr(pipeline, "fingerprint", lambda text, **kw: hashed.append(text)
                         or real(text, **kw))
     pipeline.parse_to(out, mixed_inputs, options=opts, incremental=True)
-    assert len(hashed) == 2  # the two new files; reused articles bring their MinHash
+    assert len(hashed) == 1  # the new file; reused articles, and the new copy, bring theirs
     pipeline.parse_to(full, mixed_inputs, options=opts)
     a, b = ctkit.load(out, text=True), ctkit.load(full, text=True)
     for name in a.tables():
@@ -173,6 +173,47 @@ def test_incremental_run_with_copies_exports_and_small_chunks_equals_a_full_run(
     assert arts["source"].str.contains("009_export#2.jsonl#", regex=False).sum() == 2
     for side in (pipeline.Previous.FILES, pipeline.Previous.MINHASH):
         pd.testing.assert_frame_equal(pd.read_parquet(out / side), pd.read_parquet(full / side))
+
+
+def test_incremental_run_reuses_files_by_content_under_new_names(mixed_inputs, tmp_path,
+                                                                  monkeypatch):
+    """A moved folder, a renamed export (its records keep their suffix) and a file that now
+    holds another file's old bytes are reused with their new names, as a full parse names them."""
+    import json
+    import shutil
+
+    from ctkit import pipeline
+    from ctkit.corpus import MANIFEST
+
+    rec = {"url": "https://example.ma/b", "title": "Le Maroc et l'Espagne", "language": "fr",
+           "text": "Le Maroc et l'Espagne ont démantelé une cellule terroriste à Tanger. " * 8}
+    (mixed_inputs / "009_export.jsonl").write_text(
+        json.dumps(rec) + "\n{broken\n" + json.dumps({**rec, "url": "https://x.ma/c"}) + "\n",
+        "utf-8")
+    opts = ctkit.Options(engine="local", chunk_size=2)
+    out, full = tmp_path / "inc", tmp_path / "full"
+    pipeline.parse_to(out, mixed_inputs, options=opts)
+    moved = tmp_path / "moved"
+    shutil.move(mixed_inputs, moved)
+    (moved / "009_export.jsonl").rename(moved / "010_renamed.jsonl")
+    (moved / "002_fr.txt").write_bytes((moved / "003_ar.txt").read_bytes())
+    (moved / "011_new.txt").write_text(
+        "New story\nLe Maroc et le Portugal ont signé un accord de coopération sécuritaire "
+        "à Lisbonne, a annoncé le ministère de l'Intérieur.\n", "utf-8")
+    seen = []
+    real = pipeline.extract
+    monkeypatch.setattr(pipeline, "extract", lambda doc, **kw: seen.append(doc.source)
+                        or real(doc, **kw))
+    tally = pipeline.parse_to(out, moved, options=opts, incremental=True)
+    assert [s.rsplit("/", 1)[-1] for s in seen] == ["011_new.txt"]
+    pipeline.parse_to(full, moved, options=opts)
+    a, b = ctkit.load(out, text=True), ctkit.load(full, text=True)
+    for name in a.tables():
+        pd.testing.assert_frame_equal(a.tables()[name], b.tables()[name])
+    assert b.articles["source"].str.contains("010_renamed.jsonl#L3").any()
+    assert b.errors["source"].str.endswith("010_renamed.jsonl#L2").any()
+    assert json.loads((out / MANIFEST).read_text())["files"] == {"parsed": 1, "reused": 8}
+    assert tally["articles"] == len(b.articles)
 
 
 def test_incremental_run_reuses_rows_only_from_the_same_code_and_options(mixed_inputs,
