@@ -9,8 +9,8 @@ and in full into another; both runs are timed with the memory of their process t
 parquet file of the two outputs is compared with `pandas.testing.assert_frame_equal`. Two
 cases: the new articles at the end of the folder (a feed that grows), spread through it
 (every 100th file: the most runs of reused and new files), and at the end of a folder that was
-moved before the rerun (every file has a new name: reused by its content). Issue 7: a rerun costs time in
-proportion to the new documents. Writes benchmarks/results/incremental.json and the
+moved before the rerun (every file has a new name: reused by its content). Issue 7: a rerun
+costs time in proportion to the new documents. Writes benchmarks/results/incremental.json and the
 `incremental` section of docs/performance.md.
 
 `--million` checks memory at the issue's scale target instead: 1,000,000 articles, new files

@@ -771,11 +771,13 @@ class Previous:
         assert chunk.reuse is not None
         if self._names is None:
             self._names = RowReader(self._root / self.FILES, columns=["source"])
-        old = self._names.take(np.asarray(chunk.reuse, np.int64))["source"].tolist()
+        files = np.asarray(chunk.reuse, np.int64)
+        old = self._names.take(files)["source"].tolist()
+        new = [source for _, source in chunk.files]
         starts = self._by_file[table][1]
-        counts = [int(starts[i + 1] - starts[i]) for i in chunk.reuse]
-        now = [(o, n) for (o, (_, n)), c in zip(zip(old, chunk.files), counts) for _ in range(c)]
-        return pd.Series([n + s[len(o):] for s, (o, n) in zip(sources, now, strict=True)],
+        file_of_row = np.repeat(np.arange(len(files)), starts[files + 1] - starts[files])
+        return pd.Series([new[f] + s[len(old[f]):]
+                          for s, f in zip(sources, file_of_row.tolist(), strict=True)],
                          index=sources.index, dtype=sources.dtype)
 
     def close(self) -> None:
