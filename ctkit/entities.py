@@ -297,6 +297,24 @@ def _model(language: str | None, use_ner: str, models: dict[str, str]):  # type:
     return _MODELS[name]
 
 
+def ner_versions(models: dict[str, str], *, use_ner: str) -> dict[str, str | None]:
+    """The installed distribution and version of each configured spaCy model (None: not
+    installed), for the manifest: with `use_ner` auto or yes, the tables depend on them.
+    Empty when `use_ner` is "no"."""
+    import importlib.metadata
+
+    if use_ner == "no":
+        return {}
+    installed = ner_status(models)
+    owners = importlib.metadata.packages_distributions() if any(installed.values()) else {}
+    out: dict[str, str | None] = {}
+    for lang, name in sorted(models.items()):
+        dists = owners.get(name, []) if installed[lang] else []
+        out[lang] = (f"{dists[0]} {importlib.metadata.version(dists[0])}" if dists
+                     else "installed" if installed[lang] else None)
+    return out
+
+
 def ner_status(models: dict[str, str]) -> dict[str, bool]:
     """Which configured spaCy models are installed (for messages and docs)."""
     import importlib.util

@@ -33,7 +33,14 @@ from .clean import clean
 from .corpus import MANIFEST, Corpus, RowReader, TableWriter, open_tables, release_memory
 from .countries import default_gazetteer, find_countries
 from .engagement import find_engagement
-from .entities import cue_gazetteer, find_orgs, find_persons, head_gazetteer, org_gazetteer
+from .entities import (
+    cue_gazetteer,
+    find_orgs,
+    find_persons,
+    head_gazetteer,
+    ner_versions,
+    org_gazetteer,
+)
 from .events import find_events, trigger_gazetteer
 from .gazetteer import share_pass
 from .ingest import (
@@ -668,10 +675,12 @@ class Previous:
         return rows if order is None else order[rows]
 
     @staticmethod
-    def unusable(out: str | os.PathLike, *, options: Options) -> str | None:
-        """Why the rows in `out` cannot stand for a parse with `options` by this code (None
-        when they can): unreadable tables, no input digests (not written by `parse_to`), or
-        other code or other options, which would give other tables."""
+    def unusable(out: str | os.PathLike, *, options: Options,
+                 manifest: str | os.PathLike | None = None) -> str | None:
+        """Why the rows in `out` cannot stand for a parse with `options` and `manifest` by this
+        code (None when they can): unreadable tables, no input digests (not written by
+        `parse_to`), or other code, options, manifest values or spaCy models, which would give
+        other tables."""
         import json
 
         if not (Path(out) / Previous.FILES).exists():
@@ -687,7 +696,15 @@ class Previous:
         had, want = made.get("options") or {}, recorded_options(options)
         differ = sorted(k for k in had.keys() | want.keys()
                         if k not in _SPREAD and had.get(k) != want.get(k))
-        return f"it was made with other options ({', '.join(differ)})" if differ else None
+        if differ:
+            return f"it was made with other options ({', '.join(differ)})"
+        if made.get("manifest") != manifest_digest(manifest):
+            return "it was made with other manifest values (--manifest)"
+        models = ner_versions(options.ner_models, use_ner=options.use_ner)
+        if made.get("ner_models", {}) != models:
+            return (f"it was made with other spaCy models installed ({made.get('ner_models')}, "
+                    f"now {models})")
+        return None
 
     def chunks(self, files: Sequence[tuple[Location, str]], *, size: int,
                manifest: dict[str, dict], root: str | None) -> Iterator[Chunk]:
@@ -699,12 +716,13 @@ class Previous:
         run: Chunk | None = None
         for j, (path, source) in enumerate(files):
             i = int(known[j])
-            try:  # a manifest's values are matched by file name: no reuse under a new name
-                digest = file_digest(path) if not manifest or i >= 0 else ""
+            try:
+                digest = file_digest(path)
             except OSError:  # unreadable now: parse it again, ingest records why
                 digest = ""
             if digest and not (i >= 0 and digest.encode() == self._digests[i]):
-                # the same bytes under another name (a local file's digest is its content's)
+                # the same bytes under another name (a local file's digest is its content's);
+                # not with a manifest: its values are matched by file name
                 i = -1 if manifest or is_url(str(path)) else self._with_digest(digest)
             reuse = i >= 0 and digest != ""
             if run is None or (run.reuse is not None) != reuse or len(run.files) >= size:
@@ -832,7 +850,7 @@ def parse_to(out: str | os.PathLike, inputs: str | os.PathLike | Sequence[str | 
     items = [inputs] if isinstance(inputs, str | os.PathLike) else list(inputs)
     previous = None  # the folder: read after the fork
     if incremental and (Path(out) / "articles.parquet").exists():
-        why = Previous.unusable(out, options=opts)
+        why = Previous.unusable(out, options=opts, manifest=manifest)
         if why:
             warnings.warn(f"--incremental: the output in {out} is not reused, {why}; every "
                           "file is parsed", stacklevel=2)
@@ -840,7 +858,8 @@ def parse_to(out: str | os.PathLike, inputs: str | os.PathLike | Sequence[str | 
             previous = out
     meta = {"focal": opts.focal, "engine": opts.engine, "inputs": [str(i) for i in items],
             "incremental": previous is not None, "code": code_fingerprint(),
-            "options": recorded_options(opts)}
+            "options": recorded_options(opts), "manifest": manifest_digest(manifest),
+            "ner_models": ner_versions(opts.ner_models, use_ner=opts.use_ner)}
     digests: list[tuple[str, str]] = []  # each chunk's, written with it
     prints: list[Fingerprint] = []  # each chunk's articles' MinHash, written with it
     tally: dict[str, int] = {}
@@ -873,6 +892,17 @@ _SPREAD = ("engine", "workers", "chunk_size")  # how a parse is spread: the tabl
 def recorded_options(options: Options) -> dict[str, Any]:
     """The options a manifest records (all but where the parse ran)."""
     return {k: v for k, v in vars(options).items() if k not in ("engine", "workers")}
+
+
+def manifest_digest(manifest: str | os.PathLike | None) -> str | None:
+    """Hash of a manifest's values (None without one): rows made with other values are not
+    reused."""
+    if manifest is None:
+        return None
+    import json
+
+    entries = json.dumps(read_manifest(manifest), sort_keys=True, ensure_ascii=False)
+    return hashlib.blake2b(entries.encode("utf-8"), digest_size=8).hexdigest()
 
 
 def code_fingerprint() -> str:

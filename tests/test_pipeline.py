@@ -241,6 +241,48 @@ def test_incremental_run_reuses_rows_only_from_the_same_code_and_options(mixed_i
         "it was made by other ctkit code")
 
 
+def test_incremental_run_with_a_manifest_reuses_only_with_the_same_values(mixed_inputs,
+                                                                         tmp_path, monkeypatch):
+    from ctkit import pipeline
+
+    m = tmp_path / "m.csv"
+    m.write_text("file,outlet\n001_en.txt,First Outlet\n", "utf-8")
+    out, full = tmp_path / "inc", tmp_path / "full"
+    opts = ctkit.Options(engine="local")
+    pipeline.parse_to(out, mixed_inputs, options=opts, manifest=m)
+    seen = []
+    real = pipeline.extract
+    monkeypatch.setattr(pipeline, "extract", lambda doc, **kw: seen.append(doc.source)
+                        or real(doc, **kw))
+    pipeline.parse_to(out, mixed_inputs, options=opts, manifest=m, incremental=True)
+    assert seen == []
+    m.write_text("file,outlet\n001_en.txt,Second Outlet\n", "utf-8")
+    with pytest.warns(UserWarning, match="other manifest values"):
+        pipeline.parse_to(out, mixed_inputs, options=opts, manifest=m, incremental=True)
+    assert len(seen) == 5  # every article (the other files are errors)
+    pipeline.parse_to(full, mixed_inputs, options=opts, manifest=m)
+    a, b = ctkit.load(out, text=True), ctkit.load(full, text=True)
+    for name in a.tables():
+        pd.testing.assert_frame_equal(a.tables()[name], b.tables()[name])
+    assert "Second Outlet" in set(a.articles["outlet"])
+
+
+def test_incremental_run_with_use_ner_auto_needs_the_same_models_installed(mixed_inputs,
+                                                                          tmp_path, monkeypatch):
+    """With use_ner auto the persons depend on the spaCy models installed: rows made while
+    another model (or none) was installed are not reused."""
+    from ctkit import pipeline
+
+    out = tmp_path / "out"
+    opts = ctkit.Options(engine="local", use_ner="auto", ner_models={"en": "no_such_model_xyz"})
+    pipeline.parse_to(out, mixed_inputs, options=opts)
+    assert pipeline.Previous.unusable(out, options=opts) is None
+    monkeypatch.setattr(pipeline, "ner_versions",
+                        lambda models, use_ner: {"en": "no-such-model-xyz 3.8.0"})
+    assert pipeline.Previous.unusable(out, options=opts).startswith(
+        "it was made with other spaCy models installed ({'en': None}")
+
+
 def test_incremental_run_over_a_damaged_or_foreign_output_says_so_and_parses_all(
         mixed_inputs, tmp_path):
     """An earlier output that cannot be read (a truncated table) or that `ctkit parse` did not
