@@ -13,8 +13,6 @@ import signal
 import stat
 import time
 import warnings
-import zlib
-from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -213,8 +211,7 @@ _MULT = None
 BANDS, ROWS = 9, 4  # LSH: a pair with Jaccard 0.7 shares a band with p ≈ 0.92, 0.3 with p ≈ 0.07
 SAME = 0.6          # estimated Jaccard above which a candidate pair is a near-duplicate
 SIG = 2 * BANDS * ROWS  # bytes of a signature: 16 bits of each minimum
-_SEED = 0x9E3779B9  # start value of the second CRC-32 of a shingle
-_ZMAX = 256         # shingles longer than this (bytes) are hashed by zlib, not the tables
+_BASE = 0x100000001B3  # of the polynomial hash of a shingle's bytes (odd: invertible mod 2**64)
 
 
 @dataclass(frozen=True)
@@ -236,10 +233,11 @@ class Fingerprint:
 def fingerprint(text: str, *, min_words: int) -> Fingerprint:
     """MinHash of the body's 5-word shingles (empty for bodies shorter than `min_words`).
 
-    A shingle's stable 64-bit hash is two CRC32s of its lower-cased words joined by spaces
-    (Python's hash() differs between processes). They are computed for all shingles at once
-    from one running CRC over the body (see `_crc_shift`), not string by string.
-    BANDS*ROWS hash functions are fixed odd multipliers over the shingle hashes (numpy);
+    A shingle is its lower-cased words joined by spaces; its stable 64-bit hash (Python's
+    hash() differs between processes) is a polynomial hash of its bytes modulo 2**64, mixed by
+    murmur3's finalizer. All shingles are hashed at once (numpy) from one prefix sum over the
+    body's bytes (see `_powers`), with no Python work per word or shingle.
+    BANDS*ROWS hash functions are fixed odd multipliers over the shingle hashes;
     a band key hashes ROWS minima, the signature keeps 16 bits of each.
     """
     global _MULT
@@ -248,61 +246,44 @@ def fingerprint(text: str, *, min_words: int) -> Fingerprint:
     if _MULT is None:
         rng = np.random.default_rng(20261123)
         _MULT = rng.integers(1, 2**63 - 1, size=(BANDS * ROWS, 1), dtype=np.uint64) | np.uint64(1)
-    body = (" " + lowered_words(text)).encode()  # == the words lower-cased one by one
-    low = body[1:].split(b" ")  # the words: piece j of the body is b" " + low[j]
-    run = array("I", [0])  # run[j]: crc32 of body[:off[j]], the first j pieces
-    c = 0
-    crc32 = zlib.crc32
-    for w in low:
-        c = crc32(w, crc32(b" ", c))
-        run.append(c)
-    run_ = np.frombuffer(run, dtype=np.uint32)  # an array.array converts 2x faster than a list
-    # off[j]: where piece j starts, at its space; then the body's end
-    off = np.append(np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == 32), len(body))
-    n = off[5:] - off[:-5] - 1  # shingle i = body[off[i] + 1:off[i + 5]], n bytes
-    tab, to_space, to_seed = _crc_shift()
-    m = np.minimum(n, _ZMAX - 1)  # longer shingles: the table's value is replaced below
-    crc = run_[5:] ^ _shifted(tab, m + 1, run_[:-5]) ^ to_space[m]  # crc32(shingle)
-    h = (crc.astype(np.uint64) << np.uint64(32)) | (crc ^ to_seed[m])
-    for i in np.flatnonzero(n >= _ZMAX):
-        g = body[off[i] + 1:off[i + 5]]
-        h[i] = (zlib.crc32(g) << 32) | zlib.crc32(g, _SEED)
-    with np.errstate(over="ignore"):  # repeated shingles do not change a minimum
-        mins = (h[None, :] * _MULT).min(axis=1)
+    body = np.frombuffer((" " + lowered_words(text)).encode(), dtype=np.uint8)
+    up, down = _powers(len(body))
+    # prefix[i] = sum of body[k] * BASE**-k for k < i, so a span's polynomial hash
+    # sum(body[k] * BASE**(end - 1 - k)) is BASE**(end - 1) * (prefix[end] - prefix[start])
+    prefix = np.zeros(len(body) + 1, np.uint64)
+    with np.errstate(over="ignore"):  # arithmetic modulo 2**64
+        np.cumsum(body * down[:len(body)], out=prefix[1:])
+        space = np.append(np.flatnonzero(body == 32), len(body))  # where each word's piece starts
+        start, end = space[:-5] + 1, space[5:]  # shingle i: body[start[i]:end[i]]
+        h = up[end - 1] * (prefix[end] - prefix[start])
+        for mult in _FMIX:  # the finalizer: every bit of h reaches the high bits the minima use
+            h ^= h >> np.uint64(33)
+            h *= mult
+        h ^= h >> np.uint64(33)
+        mins = (h[None, :] * _MULT).min(axis=1)  # repeated shingles do not change a minimum
     bands = tuple(int.from_bytes(hashlib.blake2b(mins[b * ROWS:(b + 1) * ROWS].tobytes(),
                                                  digest_size=8).digest(), "big")
                   for b in range(BANDS))
     return Fingerprint(bands, (mins >> np.uint64(48)).astype("<u2").tobytes())
 
 
-@cache
-def _crc_shift() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Tables to combine CRC-32s without re-reading bytes.
-
-    zlib's CRC-32 is affine over GF(2): crc32(B, v) == crc32(B) ^ Z(len(B), v), where
-    Z(n, v), what a start value v becomes after n bytes, is linear in v: the XOR of
-    tab[n, k, k-th byte of v] over v's four bytes. Hence, with run = crc32 of the body up to
-    a point and X = " " + shingle following it:
-        crc32(X) = run_after_X ^ Z(len(X), run_before_X)
-        crc32(shingle) = crc32(X) ^ Z(len(shingle), crc32(b" "))     (= to_space[len])
-        crc32(shingle, _SEED) = crc32(shingle) ^ Z(len(shingle), _SEED)  (= to_seed[len])
-    """
-    one = np.array([zlib.crc32(b"\0", i) ^ zlib.crc32(b"\0") for i in range(256)],
-                   dtype=np.uint32)  # Z(1, i): one zero byte, zlib's own table
-    tab = np.empty((_ZMAX + 1, 4, 256), dtype=np.uint32)
-    tab[0] = np.arange(256, dtype=np.uint32) << np.array([[0], [8], [16], [24]], np.uint32)
-    for k in range(1, _ZMAX + 1):  # one more zero byte each
-        tab[k] = (tab[k - 1] >> 8) ^ one[tab[k - 1] & 0xFF]
-    lengths = np.arange(_ZMAX + 1)
-    to_space = _shifted(tab, lengths, np.full(_ZMAX + 1, zlib.crc32(b" "), dtype=np.uint32))
-    to_seed = _shifted(tab, lengths, np.full(_ZMAX + 1, _SEED, dtype=np.uint32))
-    return tab, to_space, to_seed
+_FMIX = (np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53))  # murmur3's fmix64
+_POWERS: tuple[np.ndarray, np.ndarray] = (np.ones(1, np.uint64), np.ones(1, np.uint64))
 
 
-def _shifted(tab: np.ndarray, n: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Z(n, v) for arrays of lengths `n` and uint32 values `v` (see `_crc_shift`)."""
-    return (tab[n, 0, v & 0xFF] ^ tab[n, 1, (v >> 8) & 0xFF]
-            ^ tab[n, 2, (v >> 16) & 0xFF] ^ tab[n, 3, v >> 24])
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """BASE**k and BASE**-k modulo 2**64 for k < n at least (grown by doubling, kept)."""
+    global _POWERS
+    if len(_POWERS[0]) < n:
+        size = max(1 << 16, 1 << n.bit_length())
+
+        def powers(base: int) -> np.ndarray:
+            steps = np.full(size, base, np.uint64)
+            steps[0] = 1
+            return np.cumprod(steps)  # modulo 2**64: uint64 products wrap
+
+        _POWERS = (powers(_BASE), powers(pow(_BASE, -1, 2**64)))
+    return _POWERS
 
 
 # ---------------------------------------------------------------- engines
