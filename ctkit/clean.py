@@ -12,8 +12,11 @@ from __future__ import annotations
 import re
 import string
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from typing import Any
+
+import ahocorasick
 
 from .gazetteer import data_rows
 from .text import WORD, words
@@ -86,20 +89,30 @@ class _Matcher:
     regex engine rejects an alternative at its first character, so the test costs 2.4x less
     than with a group per pattern; for the few lines it accepts, `full` (the same patterns in
     file order) finds the first that matches. The `contains` patterns are searched one by one,
-    as `_Pattern.match` does, on the few lines that pass `quick` (see `_quick_search`)."""
+    as `_Pattern.match` does, on the few lines that pass `quick` (see `_quick_search`): one
+    automaton pass over the lowered line looks for all its strings at once."""
 
     whole: re.Pattern[str]
     full: tuple[tuple[int, _Pattern], ...]
     contains: tuple[tuple[int, _Pattern], ...]
     quick: tuple[str, ...] | None
+    _quick_finder: Any = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.quick is not None:
+            finder = ahocorasick.Automaton()
+            for s in (*self.quick, *_CASE_ODD_LOWERED):  # an odd line is always tested
+                finder.add_word(s, s)
+            finder.make_automaton()
+            object.__setattr__(self, "_quick_finder", finder)
 
     def first(self, line: str) -> int | None:
         """Index (in `patterns()`) of the first of these patterns that `line` matches."""
         best = None
         if self.whole.fullmatch(line):  # the bare forms match what the patterns match
             best = next((i for i, p in self.full if p.regex.fullmatch(line)), None)
-        if self.contains and (self.quick is None or _CASE_ODD.search(line)
-                              or _holds_one(line.lower(), self.quick)):
+        if self.contains and (self._quick_finder is None
+                              or _holds_one(line.lower(), self._quick_finder)):
             for i, p in self.contains:
                 if best is not None and i > best:
                     break
@@ -108,12 +121,10 @@ class _Matcher:
         return best
 
 
-def _holds_one(low: str, anchors: tuple[str, ...]) -> bool:
-    """True when `low` holds one of `anchors` (a plain loop: `any` over a generator costs
-    more than the `in` tests here)."""
-    for a in anchors:
-        if a in low:
-            return True
+def _holds_one(low: str, finder: Any) -> bool:
+    """True when `low` holds one of the strings of `finder` (an Aho-Corasick automaton)."""
+    for _ in finder.iter(low):
+        return True
     return False
 
 
@@ -154,11 +165,12 @@ def _bare(pattern: str) -> str:
 
 
 #: lowercase letters that re.IGNORECASE matches only to characters that `str.lower` turns into
-#: the letter, but for those of `_CASE_ODD` ("ı" matches "i", "ſ" matches "s", "İ" lowers to two
-#: characters, the only one that does): checked once over every Unicode character (Python 3.11)
+#: the letter, but for the odd characters "İıſ" ("ı" matches "i", "ſ" matches "s", "İ" lowers
+#: to two characters, the only one that does): checked once over every Unicode character
+#: (Python 3.11). A lowered line holds one of `_CASE_ODD_LOWERED` when the line held one of them.
 _LATIN_LOWER = set(string.ascii_lowercase) | {c for c in map(chr, range(0xDF, 0x100))
                                               if c.isalpha()}
-_CASE_ODD = re.compile("[İıſ]")
+_CASE_ODD_LOWERED = ("\u0307", "ı", "ſ")  # "İ" lowers to "i\u0307"
 
 
 def _quick_search(contains: list[str]) -> tuple[str, ...] | None:
@@ -169,7 +181,7 @@ def _quick_search(contains: list[str]) -> tuple[str, ...] | None:
     `in` tests for a few plain strings (each alternative's longest run of plain characters,
     `_anchor`) are 4x faster, and few lines hold one. Exact on the lowered line when a regex
     is made of lowercase `_LATIN_LOWER` letters, uncased characters (spaces, Arabic), groups,
-    `|`, `.` and quantifiers, and the line has no `_CASE_ODD` character."""
+    `|`, `.` and quantifiers, and the line has no odd character ("İıſ")."""
     anchors = set()
     for x in contains:
         x = _ungroup(x.removeprefix(r"\b").removesuffix(r"\b"))

@@ -5,6 +5,20 @@ import pytest
 import ctkit
 from ctkit.ingest import expand
 
+NEW_PAGE = ("New story\nLe Maroc et le Portugal ont signé un accord de coopération sécuritaire "
+            "à Lisbonne, a annoncé le ministère de l'Intérieur.\n")
+
+
+def _parsed_from_now_on(monkeypatch):
+    """The sources of the documents parsed from now on (not those an incremental run reuses)."""
+    from ctkit import pipeline
+
+    seen = []
+    real = pipeline.extract
+    monkeypatch.setattr(pipeline, "extract", lambda doc, **kw: seen.append(doc.source)
+                        or real(doc, **kw))
+    return seen
+
 
 def _inputs_accounted_for(corpus, folder):
     sources = {s for _, s in expand([folder])}
@@ -115,13 +129,8 @@ def test_incremental_run_parses_only_new_files_and_equals_a_full_run(mixed_input
 
     out, full = tmp_path / "inc", tmp_path / "full"
     pipeline.parse_to(out, mixed_inputs, options=ctkit.Options(engine="local"))
-    (mixed_inputs / "008_new.txt").write_text(
-        "New story\nLe Maroc et le Portugal ont signé un accord de coopération sécuritaire "
-        "à Lisbonne, a annoncé le ministère de l'Intérieur.\n", "utf-8")
-    seen = []
-    real = pipeline.extract
-    monkeypatch.setattr(pipeline, "extract", lambda doc, **kw: seen.append(doc.source)
-                        or real(doc, **kw))
+    (mixed_inputs / "008_new.txt").write_text(NEW_PAGE, "utf-8")
+    seen = _parsed_from_now_on(monkeypatch)
     pipeline.parse_to(out, mixed_inputs, options=ctkit.Options(engine="local"),
                       incremental=True)
     assert [s.rsplit("/", 1)[-1] for s in seen] == ["008_new.txt"]
@@ -197,13 +206,8 @@ def test_incremental_run_reuses_files_by_content_under_new_names(mixed_inputs, t
     shutil.move(mixed_inputs, moved)
     (moved / "009_export.jsonl").rename(moved / "010_renamed.jsonl")
     (moved / "002_fr.txt").write_bytes((moved / "003_ar.txt").read_bytes())
-    (moved / "011_new.txt").write_text(
-        "New story\nLe Maroc et le Portugal ont signé un accord de coopération sécuritaire "
-        "à Lisbonne, a annoncé le ministère de l'Intérieur.\n", "utf-8")
-    seen = []
-    real = pipeline.extract
-    monkeypatch.setattr(pipeline, "extract", lambda doc, **kw: seen.append(doc.source)
-                        or real(doc, **kw))
+    (moved / "011_new.txt").write_text(NEW_PAGE, "utf-8")
+    seen = _parsed_from_now_on(monkeypatch)
     tally = pipeline.parse_to(out, moved, options=opts, incremental=True)
     assert [s.rsplit("/", 1)[-1] for s in seen] == ["011_new.txt"]
     pipeline.parse_to(full, moved, options=opts)
@@ -250,10 +254,7 @@ def test_incremental_run_with_a_manifest_reuses_only_with_the_same_values(mixed_
     out, full = tmp_path / "inc", tmp_path / "full"
     opts = ctkit.Options(engine="local")
     pipeline.parse_to(out, mixed_inputs, options=opts, manifest=m)
-    seen = []
-    real = pipeline.extract
-    monkeypatch.setattr(pipeline, "extract", lambda doc, **kw: seen.append(doc.source)
-                        or real(doc, **kw))
+    seen = _parsed_from_now_on(monkeypatch)
     pipeline.parse_to(out, mixed_inputs, options=opts, manifest=m, incremental=True)
     assert seen == []
     m.write_text("file,outlet\n001_en.txt,Second Outlet\n", "utf-8")
