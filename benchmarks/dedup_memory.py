@@ -23,7 +23,6 @@ import sys
 import _common as C
 
 NAME = "dedup_memory"
-BANDS = 9
 
 
 def _rss() -> int:
@@ -33,7 +32,7 @@ def _rss() -> int:
 
 def fill(layout: str, n: int) -> dict:
     """Child mode: fill one layout with `n` synthetic articles; RSS growth and peak."""
-    from ctkit.pipeline import SIG, _FirstSeen
+    from ctkit.pipeline import BANDS, SIG, _FirstSeen
 
     rnd = random.Random(0)
     base = _rss()

@@ -208,9 +208,11 @@ def run_chunk(chunk: Chunk, options: Options) -> ChunkResult:
 
 
 _MULT = None
-BANDS, ROWS = 9, 4  # LSH: a pair with Jaccard 0.7 shares a band with p ≈ 0.92, 0.3 with p ≈ 0.07
-SAME = 0.6          # estimated Jaccard above which a candidate pair is a near-duplicate
-SIG = 2 * BANDS * ROWS  # bytes of a signature: 16 bits of each minimum
+MINS = 72            # MinHash functions: the estimate's error is about ±0.06 at a Jaccard of 0.5
+BANDS, ROWS = 12, 2  # LSH over the first 24 minima: a pair with Jaccard 0.6 shares a band with
+                     # p ≈ 0.995, 0.5 with p ≈ 0.97, 0.2 with p ≈ 0.39 (then its signature decides)
+SAME = 0.5           # estimated Jaccard from which a candidate pair is a near-duplicate
+SIG = MINS           # bytes of a signature: the low 8 bits of each minimum
 _BASE = 0x100000001B3  # of the polynomial hash of a shingle's bytes (odd: invertible mod 2**64)
 
 
@@ -222,12 +224,12 @@ class Fingerprint:
     sig: bytes = b""
 
     def similarity(self, other: Fingerprint) -> float:
-        """Estimated Jaccard similarity of the two bodies' 5-word shingles."""
+        """Estimated Jaccard similarity of the two bodies' 5-word shingles: the share of equal
+        minima (two different minima share their low 8 bits 1 time in 256, taken out)."""
         if not self.sig or len(self.sig) != len(other.sig):
             return 0.0
-        a, b = self.sig, other.sig
-        n = len(a) // 2
-        return sum(a[2 * i:2 * i + 2] == b[2 * i:2 * i + 2] for i in range(n)) / n
+        equal = sum(x == y for x, y in zip(self.sig, other.sig, strict=True)) / len(self.sig)
+        return max(0.0, (equal - 1 / 256) / (1 - 1 / 256))
 
 
 def fingerprint(text: str, *, min_words: int) -> Fingerprint:
@@ -237,15 +239,15 @@ def fingerprint(text: str, *, min_words: int) -> Fingerprint:
     hash() differs between processes) is a polynomial hash of its bytes modulo 2**64, mixed by
     murmur3's finalizer. All shingles are hashed at once (numpy) from one prefix sum over the
     body's bytes (see `_powers`), with no Python work per word or shingle.
-    BANDS*ROWS hash functions are fixed odd multipliers over the shingle hashes;
-    a band key hashes ROWS minima, the signature keeps 16 bits of each.
+    MINS hash functions are fixed odd multipliers over the shingle hashes; a band key hashes
+    ROWS minima (BANDS bands), the signature keeps the low 8 bits of each minimum.
     """
     global _MULT
     if len(words(text)) < max(min_words, 5):
         return Fingerprint()
     if _MULT is None:
         rng = np.random.default_rng(20261123)
-        _MULT = rng.integers(1, 2**63 - 1, size=(BANDS * ROWS, 1), dtype=np.uint64) | np.uint64(1)
+        _MULT = rng.integers(1, 2**63 - 1, size=(MINS, 1), dtype=np.uint64) | np.uint64(1)
     body = np.frombuffer((" " + lowered_words(text)).encode(), dtype=np.uint8)
     up, down = _powers(len(body))
     # prefix[i] = sum of body[k] * BASE**-k for k < i, so a span's polynomial hash
@@ -264,7 +266,8 @@ def fingerprint(text: str, *, min_words: int) -> Fingerprint:
     bands = tuple(int.from_bytes(hashlib.blake2b(mins[b * ROWS:(b + 1) * ROWS].tobytes(),
                                                  digest_size=8).digest(), "big")
                   for b in range(BANDS))
-    return Fingerprint(bands, (mins >> np.uint64(48)).astype("<u2").tobytes())
+    # the low 8 bits of each minimum (its high bits are mostly zeros: it is a minimum)
+    return Fingerprint(bands, mins.astype(np.uint8).tobytes())
 
 
 _FMIX = (np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53))  # murmur3's fmix64
@@ -584,9 +587,13 @@ class Previous:
         # hex digests as fixed-width bytes (16 per file; a list of str would take ~5x that)
         self._digests = np.array(files["digest"].to_pylist(), dtype=np.bytes_)
         del files
-        # the tables, checked like `load` checks them (one run), each read by row group
-        self._tables = {name: RowReader(pf, table=name)
-                        for name, pf in open_tables(root).items()}
+        # the tables, checked like `load` checks them (one run), each read by row group: a
+        # window of about `_WINDOW` articles' rows at a time (a row group is one chunk)
+        opened = open_tables(root)
+        meta = opened["articles"].metadata
+        window = max(1, round(self._WINDOW * meta.num_row_groups / max(1, meta.num_rows)))
+        self._tables = {name: RowReader(pf, table=name, window=window)
+                        for name, pf in opened.items()}
         arts = self._tables["articles"]
         # each file's article and error positions (an export file holds several articles)
         self._by_file = {name: self._group(partial(self._file_of, self._tables[name], sources),
@@ -609,6 +616,7 @@ class Previous:
         release_memory()  # the columns read for the index
 
     _BATCH = 1 << 18  # rows of a column read at a time to make the index
+    _WINDOW = 2000  # articles whose rows (in every table) are read at a time
 
     @classmethod
     def _file_of(cls, table: RowReader, sources: pa.Array) -> Iterator[np.ndarray]:
