@@ -568,11 +568,12 @@ class Previous:
     hash), its rows and its articles' MinHash.
 
     Only an index is held (each file's rows by position, ~40 bytes per article) with the open
-    previous parquet files (their footers, ~260 bytes per article); the rows of a run of
-    unchanged files are read from those files a window of row groups at a time when the run
-    comes (`RowReader`). Runs come in input order, so each row group is read about once: an
-    incremental run costs reading the previous output plus parsing the new files, and its
-    memory does not grow with the previous output's texts.
+    previous parquet files (their footers, ~100 bytes per article with chunks of 500); the
+    rows of a run of unchanged files are read from those files a window of row groups at a
+    time when the run comes (`RowReader`). Runs come in input order, so each row group is read
+    about once: an incremental run costs reading the previous output plus parsing the new
+    files, and its memory does not grow with the previous output's texts. A file is found by
+    its name, or by its content under a new name (a moved folder, a renamed file).
     """
 
     FILES = "_ctkit_files.parquet"
