@@ -75,8 +75,11 @@ def replicated(base: Path, times: int, *, out: Path | None = None) -> Path:
     base_manifest = json.loads((base / "_ctkit.json").read_text("utf-8"))
     n = base_manifest["rows"]["articles"] * times
     out = out or C.TMP / f"{base.name}-x{times}"
-    if (out / "_ctkit.json").exists():
-        return out
+    if (out / "_ctkit.json").exists():  # kept, unless made from an earlier parse of `base`
+        made = json.loads((out / "_ctkit.json").read_text("utf-8")).get("replicated") or {}
+        if made.get("run_id") == base_manifest.get("run_id"):
+            return out
+        shutil.rmtree(out)
     C.log(f"replicating {base} x{times} into {out} ({n:,} articles)")
     tmp = out.with_name(out.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
