@@ -177,12 +177,12 @@ def run_chunk(chunk: Chunk, options: Options) -> ChunkResult:
             digests.append(file_digest(path))
         except OSError:
             digests.append("")
-        rel = os.path.relpath(path, chunk.root) if chunk.root else source
         for item in read(location(path), source, max_bytes=options.max_bytes):
             if isinstance(item, ErrorRow):
                 rows["errors"].append(item.__dict__)
                 continue
             if chunk.manifest:
+                rel = os.path.relpath(path, chunk.root) if chunk.root else source
                 item = apply_manifest(item, chunk.manifest, Path(rel).as_posix())
             try:
                 with _time_budget(options.doc_time_budget):
