@@ -807,12 +807,15 @@ def file_digest(path: str | os.PathLike) -> str:
     store's change marker (`ingest.url_digest`), so that remote files are not downloaded twice."""
     if isinstance(path, str) and is_url(path):
         return url_digest(path)
-    if not stat.S_ISREG(os.stat(path).st_mode):
+    if not stat.S_ISREG(os.stat(path).st_mode):  # never opened: a device, a pipe ...
         return ""
     h = hashlib.blake2b(digest_size=8)
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
+    fd = os.open(path, os.O_RDONLY)  # unbuffered: the blocks go straight to the hash
+    try:
+        while block := os.read(fd, 1 << 20):
             h.update(block)
+    finally:
+        os.close(fd)
     return h.hexdigest()
 
 
