@@ -681,20 +681,7 @@ class Previous:
             made = json.loads((Path(out) / MANIFEST).read_text("utf-8"))
         except (OSError, ValueError) as exc:  # Arrow's errors on a damaged file are ValueErrors
             return f"it cannot be read ({exc})"
-        if made.get("code") != code_fingerprint():
-            return f"it was made by other ctkit code (version {made.get('ctkit_version')})"
-        had, want = made.get("options") or {}, recorded_options(options)
-        differ = sorted(k for k in had.keys() | want.keys()
-                        if k not in _SPREAD and had.get(k) != want.get(k))
-        if differ:
-            return f"it was made with other options ({', '.join(differ)})"
-        if made.get("manifest") != manifest_digest(manifest):
-            return "it was made with other manifest values (--manifest)"
-        models = ner_versions(options.ner_models, use_ner=options.use_ner)
-        if made.get("ner_models", {}) != models:
-            return (f"it was made with other spaCy models installed ({made.get('ner_models')}, "
-                    f"now {models})")
-        return None
+        return made_otherwise(made, options=options, manifest=manifest, ignore=_SPREAD)
 
     def chunks(self, files: Sequence[tuple[Location, str]], *, size: int,
                manifest: dict[str, dict], root: str | None) -> Iterator[Chunk]:
@@ -754,8 +741,12 @@ class Previous:
             article_id=pd.array(provisional, dtype=schema.TABLES["articles"]["article_id"]))}
         tables["errors"] = self._tables["errors"].take(self._take(self._by_file["errors"], files))
         if chunk.renamed:
+            if self._names is None:
+                self._names = RowReader(self._root / self.FILES, columns=["source"])
+            names = (self._names.take(files)["source"].tolist(), [s for _, s in chunk.files])
             for name in ("articles", "errors"):
-                tables[name]["source"] = self._renamed(tables[name]["source"], name, chunk)
+                tables[name]["source"] = self._renamed(tables[name]["source"], name, files,
+                                                       *names)
         for name, groups in self._children.items():
             sub = self._tables[name].take(self._take(groups, at))
             if ids:  # rows read from typed tables keep their dtypes: only renamed ids change
@@ -773,15 +764,10 @@ class Previous:
                      for t in tables["articles"]["text"]]
         return ChunkResult(Corpus(**tables), bands, self._digests[files].astype(str).tolist())
 
-    def _renamed(self, sources: pd.Series, table: str, chunk: Chunk) -> pd.Series:
-        """The `sources` of `table`'s rows for the files of `chunk` (in file order), each file's
-        old name replaced by its name now; an export's records keep their suffix (`#L12`)."""
-        assert chunk.reuse is not None
-        if self._names is None:
-            self._names = RowReader(self._root / self.FILES, columns=["source"])
-        files = np.asarray(chunk.reuse, np.int64)
-        old = self._names.take(files)["source"].tolist()
-        new = [source for _, source in chunk.files]
+    def _renamed(self, sources: pd.Series, table: str, files: np.ndarray, old: list[str],
+                 new: list[str]) -> pd.Series:
+        """The `sources` of `table`'s rows for `files` (in file order), each file's `old` name
+        replaced by its `new` one; an export's records keep their suffix (`#L12`)."""
         starts = self._by_file[table][1]
         file_of_row = np.repeat(np.arange(len(files)), starts[files + 1] - starts[files])
         return pd.Series([new[f] + s[len(old[f]):]
@@ -887,6 +873,28 @@ def recorded_options(options: Options) -> dict[str, Any]:
     return {k: v for k, v in vars(options).items() if k not in ("engine", "workers")}
 
 
+def made_otherwise(made: dict[str, Any], *, options: Options,
+                   manifest: str | os.PathLike | None = None,
+                   ignore: Sequence[str] = ()) -> str | None:
+    """Why the tables whose run manifest is `made` are not those this code would make with
+    `options` and `manifest` (None when they are): other code, options (but those in
+    `ignore`), manifest values, or spaCy models installed (with use_ner auto or yes)."""
+    if made.get("code") != code_fingerprint():
+        return f"it was made by other ctkit code (version {made.get('ctkit_version')})"
+    had, want = made.get("options") or {}, recorded_options(options)
+    differ = sorted(k for k in had.keys() | want.keys()
+                    if k not in ignore and had.get(k) != want.get(k))
+    if differ:
+        return f"it was made with other options ({', '.join(differ)})"
+    if made.get("manifest") != manifest_digest(manifest):
+        return "it was made with other manifest values (--manifest)"
+    models = ner_versions(options.ner_models, use_ner=options.use_ner)
+    if made.get("ner_models", {}) != models:
+        return (f"it was made with other spaCy models installed ({made.get('ner_models')}, "
+                f"now {models})")
+    return None
+
+
 def manifest_digest(manifest: str | os.PathLike | None) -> str | None:
     """Hash of a manifest's values (None without one): rows made with other values are not
     reused."""
@@ -921,7 +929,7 @@ def up_to_date(out: str | os.PathLike, inputs: str | os.PathLike | Sequence[str 
         files = pd.read_parquet(root / Previous.FILES)
     except (OSError, ValueError):
         return False
-    if made.get("code") != code_fingerprint() or made.get("options") != recorded_options(opts):
+    if made_otherwise(made, options=opts) is not None:
         return False
     current, _, _ = plan(inputs)
     if [s for _, s in current] != list(files["source"]):
