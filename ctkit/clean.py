@@ -87,12 +87,14 @@ class _Matcher:
     `whole` is the fullmatch patterns as one alternation of non-capturing groups (`_bare`): it
     says whether one of them matches. Most lines match none, and without capturing groups the
     regex engine rejects an alternative at its first character, so the test costs 2.4x less
-    than with a group per pattern; for the few lines it accepts, `full` (the same patterns in
-    file order) finds the first that matches. The `contains` patterns are searched one by one,
+    than with a group per pattern; for the few lines it accepts, `named` (the same alternation
+    with one capturing group per pattern, none inside) says which: an alternation tries its
+    alternatives in order, so the group that matched is the first pattern that matches. The `contains` patterns are searched one by one,
     as `_Pattern.match` does, on the few lines that pass `quick` (see `_quick_search`): one
     automaton pass over the lowered line looks for all its strings at once."""
 
     whole: re.Pattern[str]
+    named: re.Pattern[str]
     full: tuple[tuple[int, _Pattern], ...]
     contains: tuple[tuple[int, _Pattern], ...]
     quick: tuple[str, ...] | None
@@ -110,7 +112,7 @@ class _Matcher:
         """Index (in `patterns()`) of the first of these patterns that `line` matches."""
         best = None
         if self.whole.fullmatch(line):  # the bare forms match what the patterns match
-            best = next((i for i, p in self.full if p.regex.fullmatch(line)), None)
+            best = self.full[self.named.fullmatch(line).lastindex - 1][0]
         if self.contains and (self._quick_finder is None
                               or _holds_one(line.lower(), self._quick_finder)):
             for i, p in self.contains:
@@ -135,10 +137,13 @@ def _matcher(*, strict: bool) -> _Matcher:
     if any(re.search(r"\\[1-9]", p.regex.pattern) for _, p in chosen):
         raise ValueError("chrome.tsv: a numbered back-reference would change meaning here")
     full = tuple((i, p) for i, p in chosen if not p.contains)
-    whole = re.compile("|".join(_bare(p.regex.pattern) for _, p in full) or "(?!)",  # (?!): none
+    bare = [_bare(p.regex.pattern) for _, p in full]
+    whole = re.compile("|".join(bare) or "(?!)", re.IGNORECASE)  # (?!): matches nothing
+    named = re.compile("|".join("(" + b.removeprefix("(?:") for b in bare) or "(?!)",
                        re.IGNORECASE)
     contains = tuple((i, p) for i, p in chosen if p.contains)
-    return _Matcher(whole, full, contains, _quick_search([p.regex.pattern for _, p in contains]))
+    return _Matcher(whole, named, full, contains,
+                    _quick_search([p.regex.pattern for _, p in contains]))
 
 
 def _bare(pattern: str) -> str:

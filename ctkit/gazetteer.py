@@ -131,23 +131,25 @@ class _Pass:
             for slot, entries, cased in per_member:
                 if cased:
                     surface = text[os_:oe]
-                    entries = tuple(entry for entry in entries if _cased(entry, surface))
-                    if not entries:
+                    if len(entries) == 1:
+                        if not _cased(entries[0], surface):
+                            continue
+                    elif not (entries := tuple(en for en in entries if _cased(en, surface))):
                         continue
-                cands[slot].append((os_, oe, entries))
+                cands[slot].append((os_, -oe, entries))
         return [_leftmost_longest(text, c) for c in cands]
 
 
 def _leftmost_longest(text: str, cands: list[tuple[int, int, tuple[Entry, ...]]]) -> list[Hit]:
-    """Non-overlapping hits: of the candidates starting first, the longest."""
-    if len(cands) > 1:  # Aho-Corasick reports by end offset
-        cands.sort(key=lambda c: (c[0], -c[1]))
+    """Non-overlapping hits from (start, -end, entries) candidates: of those starting first,
+    the longest. A member has one candidate per span, so sorting never compares entries."""
+    cands.sort()  # Aho-Corasick reports by end offset
     out: list[Hit] = []
     last_end = -1
-    for s, e, ok in cands:
+    for s, neg_e, ok in cands:
         if s >= last_end:
-            out.append(Hit(s, e, text[s:e], ok))
-            last_end = e
+            out.append(Hit(s, -neg_e, text[s:-neg_e], ok))
+            last_end = -neg_e
     return out
 
 
@@ -168,6 +170,8 @@ def _cased(entry: Entry, surface: str) -> bool:
         return True
     if entry.case == "exact":
         return surface == entry.surface
+    if surface[:1].isalpha():
+        return surface[0].isupper()
     first = next((c for c in surface if c.isalpha()), "")
     return first.isupper()
 

@@ -78,6 +78,9 @@ class RawDoc:
     language: str | None = None
     is_html: bool = False
     record: bool = False  # a record of an export file: its text is the article body itself
+    # the hash of the input file's bytes as stored, when this document is all of it (a local
+    # plain text or HTML file, not gzipped): the pipeline's file index needs no second read
+    file_digest: str = ""
 
 
 @dataclass(frozen=True)
@@ -211,9 +214,14 @@ def read_bytes(path: Location, *, max_bytes: int) -> bytes:
     Only regular files are opened: a named pipe would block forever, a device never ends.
     `path` may be an fsspec URL (`is_url`): read through fsspec, with the same limits.
     """
+    return read_file(path, max_bytes=max_bytes)[0]
+
+
+def read_file(path: Location, *, max_bytes: int) -> tuple[bytes, bool]:
+    """`read_bytes`, and whether the bytes are the file as stored (local and not gzipped)."""
     if isinstance(path, str):
         with _fsspec().open(path, "rb") as fh:
-            return _bounded_read(fh, max_bytes)
+            return _bounded_read(fh, max_bytes)[0], False
     st = os.stat(path)
     if stat.S_ISDIR(st.st_mode):
         raise IsADirectoryError(str(path))
@@ -226,16 +234,18 @@ def read_bytes(path: Location, *, max_bytes: int) -> bytes:
         return _bounded_read(fh, max_bytes)
 
 
-def _bounded_read(fh: Any, max_bytes: int) -> bytes:
-    """An open binary file's contents, gunzipped when gzip, refusing more than `max_bytes`."""
+def _bounded_read(fh: Any, max_bytes: int) -> tuple[bytes, bool]:
+    """An open binary file's contents, gunzipped when gzip, refusing more than `max_bytes`;
+    and whether they are the bytes as stored (not gunzipped)."""
     head = fh.read(2)
     fh.seek(0)
-    stream = gzip.GzipFile(fileobj=fh) if head == b"\x1f\x8b" else fh
+    gzipped = head == b"\x1f\x8b"
+    stream = gzip.GzipFile(fileobj=fh) if gzipped else fh
     data = _read_at_most(stream, max_bytes + 1)
     if len(data) > max_bytes:
         raise InputError(f"decompressed size is over the limit of {max_bytes:,} bytes "
                          "(max_bytes; a gzip bomb?)")
-    return data
+    return data, not gzipped
 
 
 def _read_at_most(stream: io.BufferedIOBase | gzip.GzipFile, limit: int) -> bytes:
@@ -276,7 +286,9 @@ def reader(*formats: str) -> Callable[[Reader], Reader]:
     return deco
 
 
-def _text_doc(source: str, data: bytes, *, is_html: bool = False) -> Iterator[RawDoc | ErrorRow]:
+def _text_doc(source: str, data: bytes, *, is_html: bool = False, whole_file: bool = False
+              ) -> Iterator[RawDoc | ErrorRow]:
+    """The document of a file that holds one (`whole_file`: `data` is the file as stored)."""
     what = sniff_binary(data)
     if what:
         yield ErrorRow(source, "ingest", f"{what}, not a text article; skipped")
@@ -287,20 +299,22 @@ def _text_doc(source: str, data: bytes, *, is_html: bool = False) -> Iterator[Ra
         return
     if warning:
         yield ErrorRow(source, "ingest", warning, severity="warning")
-    yield RawDoc(source, text, digest(data), is_html=is_html)
+    h = digest(data)
+    yield RawDoc(source, text, h, is_html=is_html, file_digest=h if whole_file else "")
 
 
 @reader("txt", "text", "")
 def read_text(path: Location, source: str, max_bytes: int) -> Iterator[RawDoc | ErrorRow]:
     """A plain-text page saved by a scraper: one article per file."""
-    yield from _text_doc(source, read_bytes(path, max_bytes=max_bytes))
+    data, whole = read_file(path, max_bytes=max_bytes)
+    yield from _text_doc(source, data, whole_file=whole)
 
 
 @reader("html", "htm", "xhtml")
 def read_html(path: Location, source: str, max_bytes: int) -> Iterator[RawDoc | ErrorRow]:
     """An HTML page: trafilatura finds the body and the metadata."""
-    data = read_bytes(path, max_bytes=max_bytes)
-    for item in _text_doc(source, data, is_html=True):
+    data, whole = read_file(path, max_bytes=max_bytes)
+    for item in _text_doc(source, data, is_html=True, whole_file=whole):
         if isinstance(item, ErrorRow):
             yield item
             continue
@@ -311,8 +325,9 @@ def _from_html(doc: RawDoc) -> Iterator[RawDoc | ErrorRow]:
     import trafilatura  # imported here: only HTML inputs pay for it
 
     found = trafilatura.bare_extraction(doc.raw_text, with_metadata=True,
-                                        include_comments=False, favor_recall=True, as_dict=True)
-    res: dict[str, Any] = found if isinstance(found, dict) else {}
+                                        include_comments=False, favor_recall=True)
+    # a Document (trafilatura >= 1.9; its `as_dict=True` argument is deprecated), or None
+    res: dict[str, Any] = found.as_dict() if hasattr(found, "as_dict") else found or {}
     if not (res.get("text") or "").strip():
         yield ErrorRow(doc.source, "ingest", "HTML page without an article body")
         return

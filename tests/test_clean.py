@@ -137,7 +137,8 @@ def test_bare_patterns_match_what_the_patterns_match():
         Path(__file__).parent.joinpath("data", "labelled").rglob("*.txt"))
         for ln in path.read_text("utf-8", errors="replace").splitlines() if ln.strip()]
     lines += ["12 comments", "Share on Facebook", "Leave a reply", "© 2024 Le Desk", "Reply",
-              "Ahmed says:", "AHMED SAYS:", "Partager sur Facebook Partager sur X", "•••"]
+              "Ahmed says:", "AHMED SAYS:", "Partager sur Facebook Partager sur X", "•••",
+              "Read more", "Related", "See also:", "Lire aussi", "Email", "Publicité"]
     for p in C.patterns():
         bare = re.compile(C._bare(p.regex.pattern), re.IGNORECASE)
         assert bare.groups == 0
@@ -145,8 +146,10 @@ def test_bare_patterns_match_what_the_patterns_match():
             assert bool(bare.fullmatch(line)) == bool(p.regex.fullmatch(line)), (p, line)
     for strict in (True, False):
         m = C._matcher(strict=strict)
+        assert m.named.groups == len(m.full)  # one group per pattern: which one matched
         chosen = [(i, p) for i, p in enumerate(C.patterns())
                   if not (strict and p.kind in C._LOOSE)]
+        assert sum(sum(p.match(ln) for _, p in chosen) > 1 for ln in lines) >= 3  # order counts
         for line in lines:
             want = next((i for i, p in chosen if p.match(line)), None)
             assert m.first(line) == want, line

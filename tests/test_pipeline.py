@@ -123,6 +123,29 @@ def test_manifest_values_win(mixed_inputs, tmp_path):
         "Manifest Outlet", "2020-02-02", "https://x.com/a")
 
 
+def test_file_index_holds_each_files_hash_as_stored(mixed_inputs, tmp_path):
+    """Workers take a file's hash from the bytes they read when those are the file as stored
+    (no second read); a gzipped, binary, empty, export or HTML file gets the same hash."""
+    import gzip
+
+    import pyarrow.parquet as pq
+
+    from ctkit import pipeline
+
+    (mixed_inputs / "008_gz.txt").write_bytes(gzip.compress((mixed_inputs / "001_en.txt")
+                                                            .read_bytes()))
+    (mixed_inputs / "009_page.html").write_text(
+        "<html><head><title>Rabat et Dakar</title></head><body><article><p>"
+        + "Le Maroc et le Sénégal renforcent leur coopération sécuritaire. " * 8
+        + "</p></article></body></html>", "utf-8")
+    out = tmp_path / "out"
+    pipeline.parse_to(out, mixed_inputs, options=ctkit.Options(engine="local"))
+    files = pq.read_table(out / pipeline.Previous.FILES).to_pandas()
+    assert len(files) == 9
+    for source, got in zip(files["source"], files["digest"], strict=True):
+        assert got == pipeline.file_digest(mixed_inputs / source), source
+
+
 def test_incremental_run_parses_only_new_files_and_equals_a_full_run(mixed_inputs, tmp_path,
                                                                       monkeypatch):
     from ctkit import pipeline
@@ -349,11 +372,19 @@ def test_first_seen_index_keeps_the_first_value_across_merges():
     index, ref = _FirstSeen(flush=100), {}
     rnd = random.Random(0)
     keys = [rnd.getrandbits(64) for _ in range(2000)] + [0, 1, 2**63, 2**64 - 1]
-    for i, k in enumerate(keys + keys[::3]):
+    new = [rnd.getrandbits(64) for _ in range(1000)]
+    # repeats: far apart, and close (within one prefetched batch, as in one chunk)
+    stream = keys + keys[::3] + [k for i, key in enumerate(new)
+                                     for k in (key, new[max(i - 9, 0)])]
+    for i, k in enumerate(stream):
+        if i % 37 == 0:  # as the parent does per chunk: merges happen between and within
+            index.prefetch(stream[i:i + 37] + [rnd.getrandbits(64)])
         assert index.setdefault(k, i) == ref.setdefault(k, i)
     assert len(index.keys) >= 2000  # most keys now live in the sorted arrays
     assert all(index.get(k) == ref[k] for k in keys)
     assert all(index.get(rnd.getrandbits(64)) is None for _ in range(500))
+    index.prefetch(keys[:50] + [5, 7])
+    assert [index.get(k) for k in keys[:50] + [5, 7]] == [ref[k] for k in keys[:50]] + [None] * 2
 
 
 def test_process_workers_are_forked_before_the_input_is_listed(mixed_inputs, tmp_path,
