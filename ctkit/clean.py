@@ -89,9 +89,10 @@ class _Matcher:
     regex engine rejects an alternative at its first character, so the test costs 2.4x less
     than with a group per pattern; for the few lines it accepts, `named` (the same alternation
     with one capturing group per pattern, none inside) says which: an alternation tries its
-    alternatives in order, so the group that matched is the first pattern that matches. The `contains` patterns are searched one by one,
-    as `_Pattern.match` does, on the few lines that pass `quick` (see `_quick_search`): one
-    automaton pass over the lowered line looks for all its strings at once."""
+    alternatives in order, so the group that matched is the first pattern that matches.
+    The `contains` patterns are searched one by one, as `_Pattern.match` does, on the few
+    lines that pass `quick` (see `_quick_search`): one automaton pass over the lowered line
+    looks for all its strings at once."""
 
     whole: re.Pattern[str]
     named: re.Pattern[str]

@@ -380,7 +380,7 @@ class _FirstSeen:
         if len(self.keys) and len(wanted):
             at = np.minimum(np.searchsorted(self.keys, wanted), len(self.keys) - 1)
             found = np.where(self.keys[at] == wanted, self.values[at], -1)
-            self._ahead = dict(zip(wanted.tolist(), found.tolist()))
+            self._ahead = dict(zip(wanted.tolist(), found.tolist(), strict=True))
 
     def get(self, key: int) -> int | None:
         """The value first stored under `key`, or None."""
