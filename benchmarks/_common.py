@@ -179,6 +179,32 @@ def pin_one_core() -> int:
     return core
 
 
+_PROBE = """
+import collections, os, re, sys, time
+os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+text = " ".join(f"word{i % 997} Maroc coopération sécuritaire {i}" for i in range(2000))
+words = re.compile(r"\\w+")
+rounds, t0 = 0, time.perf_counter()
+while time.perf_counter() - t0 < float(sys.argv[1]):
+    counts = collections.Counter(words.findall(text))
+    "-".join(sorted(counts)[:100])
+    rounds += 1
+print(rounds / (time.perf_counter() - t0))
+"""
+
+
+def host_speed(seconds: float = 2.0) -> float:
+    """How fast this shared machine runs Python now: rounds per second of a fixed interpreted
+    workload (a regex word split, a Counter, a sort) on one core, in a fresh process.
+
+    The workload does not use ctkit, so its rate compares the host at different times: a
+    long parse that ran while the probe read 20% below another run's ran on a slower host,
+    whatever the code. Run it while nothing else of ours runs."""
+    out = subprocess.run([sys.executable, "-c", _PROBE, str(seconds)], check=True,
+                         capture_output=True, text=True).stdout
+    return float(out)
+
+
 # ---------------------------------------------------------------- generated corpora
 
 def _generator_hash() -> str:

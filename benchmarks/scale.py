@@ -33,6 +33,7 @@ def parsed_dir(n: int, seed: int) -> Path:
 def parse(n: int, seed: int, workers: int) -> dict:
     """Generate (or reuse) the corpus, parse it with the process engine, measure the tree."""
     folder, files = C.corpus(n, seed=seed, workers=2, log=C.log)
+    speed_before = C.host_speed()
     out = parsed_dir(n, seed)
     tmp_out = out.with_name(out.name + ".tmp")
     shutil.rmtree(tmp_out, ignore_errors=True)
@@ -43,7 +44,9 @@ def parse(n: int, seed: int, workers: int) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     tmp_out.rename(out)
     rows = manifest["rows"]
-    C.log(f"  {n:,}: {res.seconds:.0f}s, tree RSS {res.tree_rss / 1e6:.0f} MB")
+    speed_after = C.host_speed()
+    C.log(f"  {n:,}: {res.seconds:.0f}s, tree RSS {res.tree_rss / 1e6:.0f} MB, host speed "
+          f"{speed_before:.0f} before, {speed_after:.0f} after")
     return {"articles": n, "input_bytes": sum(b for _, _, b in files), "wall_s": res.seconds,
             "cpu_s": res.cpu_s, "per_article_ms": 1000 * res.seconds / n,
             "articles_per_s": n / res.seconds, "tree_rss": res.tree_rss,
@@ -51,6 +54,7 @@ def parse(n: int, seed: int, workers: int) -> dict:
             "parent_rss": res.root_rss, "worker_rss": res.child_rss,
             "cpu_ms_per_article": 1000 * res.cpu_s / n,
             "rows": rows, "stdout": res.stdout.strip(), "output": str(out),
+            "host_speed": [speed_before, speed_after],
             "output_bytes": sum(p.stat().st_size for p in out.iterdir())}
 
 
@@ -64,7 +68,8 @@ def markdown(res: dict, command: str) -> str:
              f"{r['cpu_ms_per_article'] / base['cpu_ms_per_article']:.2f}",
              C.fmt(r["articles_per_s"]), C.mb(r["tree_rss"]), C.mb(r["tree_pss"]),
              C.mb(r.get("parent_rss")), C.mb(r.get("worker_rss")), r["processes"],
-             f"{r['rows']['articles']:,}", f"{r['output_bytes'] / 1e6:,.0f} MB"] for r in runs]
+             f"{r['rows']['articles']:,}", f"{r['output_bytes'] / 1e6:,.0f} MB",
+             " / ".join(f"{x:.0f}" for x in r.get("host_speed", []))] for r in runs]
     big = max(runs, key=lambda r: r["articles"])
     one_m = next((r for r in runs if r["articles"] >= 1_000_000), None)
     if one_m:
@@ -87,11 +92,15 @@ def markdown(res: dict, command: str) -> str:
         "of the CLI process and of its biggest child. Time per article relative to the "
         "smallest size shows linearity (1.00 = linear); CPU time (user + system of the whole "
         "tree) is the steadier measure on this shared machine, where wall time depends on "
-        "what else runs.", "",
+        "what else runs. Host speed: rounds per second of a fixed Python workload that does "
+        "not use ctkit (`_common.host_speed`, one core, 2 s), taken just before and just after "
+        "each parse: it tells how fast the shared host was, so that runs made at different "
+        "times can be compared.",
+        "",
         C.table(["articles", "input", "wall s", "wall ms/article", "× first",
                  "CPU ms/article", "× first", "articles/s", "peak tree RSS", "peak tree PSS",
                  "parent RSS", "largest worker RSS", "procs", "articles rows",
-                 "tables on disk"], rows), "",
+                 "tables on disk", "host speed before / after"], rows), "",
         t_line + f" Peak tree RSS {peak / 1e6:,.0f} MB (target < 2 GB: "
         f"{'met' if peak < TARGET_RSS else '**not met**'}).",
     ])

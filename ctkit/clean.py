@@ -14,6 +14,7 @@ import string
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from itertools import chain
 from typing import Any
 
 import ahocorasick
@@ -289,7 +290,8 @@ def _sentence_like(line: str) -> bool:
 
 def split_long(text: str, *, max_chars: int) -> str:
     """Cut lines longer than `max_chars` at sentence ends (or hard) so each stays bounded."""
-    if max_chars <= 0 or all(len(ln) <= max_chars for ln in text.split("\n")):
+    if max_chars <= 0 or len(text) <= max_chars or all(
+            len(ln) <= max_chars for ln in text.split("\n")):
         return text
     out = []
     for ln in text.split("\n"):
@@ -365,7 +367,7 @@ def _cleaned(lines: list[Line], line_words: list[list[str]]) -> Cleaned:
     words (a word never spans two lines), which spares the stages a second scan."""
     body_lines = [i for i, ln in enumerate(lines) if ln.kind == "body"]
     body = "\n".join([lines[i].text for i in body_lines])
-    words.keep(body, [w for i in body_lines for w in line_words[i]])
+    words.keep(body, list(chain.from_iterable(line_words[i] for i in body_lines)))
     return Cleaned(body, tuple(lines))
 
 
