@@ -8,6 +8,8 @@ memory; cached under the benchmark tmp folder), then parsed by the CLI while a s
 article and peak memory per size: time should grow linearly, memory stay flat (issue 7 targets:
 1M articles < 15 min, peak RSS < 2 GB). Default sizes 10k and 100k; `--full` adds 1M. The parsed
 tables of each size are kept (for benchmarks/notebooks.py); their folders are in the JSON.
+Just before and just after each parse, `_common.host_speed` measures how fast the shared host
+runs Python (a fixed workload without ctkit): a slow run on a slow host can be told apart.
 Writes benchmarks/results/scale.json and the `scale` section of docs/performance.md.
 """
 from __future__ import annotations
