@@ -460,16 +460,16 @@ class _Dedup:
             return part
         final: dict[str, str] = {}
         dup: list[str | None] = []
-        digests = [tmp.split(":")[0] for tmp in part.articles["article_id"]]
+        provisional = part.articles["article_id"].tolist()
+        digests = [tmp.split(":")[0] for tmp in provisional]
         keys = [self._key(d) for d in digests]
         self.seen.prefetch(keys)
         self.first.prefetch(b for fp in bands for b in fp.bands)
-        for i, tmp in enumerate(part.articles["article_id"]):
+        for tmp, digest, key, fp in zip(provisional, digests, keys, bands, strict=True):
             me = len(self.ids)
-            new = self._final(digests[i], keys[i], me)
+            new = self._final(digest, key, me)
             if new != tmp:
                 final[tmp] = new
-            fp = bands[i]
             found = (self.first.get(b) for b in fp.bands)
             cands = dict.fromkeys(o for o in found if o is not None)
             dup.append(next((self.ids[o] for o in cands
@@ -718,10 +718,7 @@ class Previous:
         run: Chunk | None = None
         for j, (path, source) in enumerate(files):
             i = int(known[j])
-            try:
-                digest = file_digest(path)
-            except OSError:  # unreadable now: parse it again, ingest records why
-                digest = ""
+            digest = _digest_or_empty(path)  # "" (unreadable now): parsed again, ingest says why
             if digest and not (i >= 0 and digest.encode() == self._digests[i]):
                 # the same bytes under another name (a local file's digest is its content's);
                 # not with a manifest: its values are matched by file name
