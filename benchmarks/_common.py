@@ -55,6 +55,13 @@ def read_json(name: str) -> dict | None:
     return json.loads(path.read_text("utf-8")) if path.exists() else None
 
 
+def publish(name: str, data: dict, markdown: str, *, section: str | None = None) -> None:
+    """A benchmark's result: `benchmarks/results/<name>.json` and its section of the doc
+    (`section`, by default the same name)."""
+    write_json(name, data)
+    write_section(section or name, markdown)
+
+
 def write_section(name: str, markdown: str) -> None:
     """Replace the `name` section of docs/performance.md (appended when missing), atomically."""
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"

@@ -153,8 +153,7 @@ def main() -> None:
     C.finish(machine)
     res = {"machine": machine, "command": command, "workers": a.workers, "seed": a.seed,
            "rounds": a.rounds, "sizes": results}
-    C.write_json(NAME, res)
-    C.write_section(SECTION, markdown(res, command))
+    C.publish(NAME, res, markdown(res, command), section=SECTION)
     for s in results:
         print(f"{s['articles']:,}: process {s['summary']['process']['median_wall_s']}s, dask "
               f"{s['summary']['dask']['median_wall_s']}s, identical={s['identical']}",

@@ -78,10 +78,9 @@ def main() -> None:
     command = ".venv/bin/python benchmarks/dedup_memory.py" + (
         f" --n {a.n}" if a.n != 1_000_000 else "")
     res = {"command": command, "machine": C.finish(machine), "runs": runs}
-    C.write_json(NAME, res)
     rows = [[r["layout"], f"{r['articles']:,}", C.mb(r["grew"]),
              f"{r['grew'] / r['articles']:.0f} B", C.mb(r["peak"])] for r in runs]
-    C.write_section(NAME, "\n".join([
+    C.publish(NAME, res, "\n".join([
         "## Parent memory for near-duplicate links", "",
         f"`{command}` — {C.machine_line(machine)} Each layout filled with synthetic articles "
         "(9 random band keys, a 72-byte signature, an id and a digest each) in a child process; "

@@ -30,7 +30,6 @@ import _common as C
 from dask_engine import compare
 
 NAME = "incremental"
-SECTION = "incremental"
 CASES = ("at the end", "spread", "moved")
 
 
@@ -194,13 +193,11 @@ def main() -> None:
     res = {"machine": machine, "command": command, "seed": a.seed, "share": a.new,
            "cases": cases}
     if a.million:
-        C.write_json(NAME + "_1m", res)
-        C.write_section(SECTION + "_1m", markdown_million(res, command))
+        C.publish(NAME + "_1m", res, markdown_million(res, command))
         print(f"incremental {cases[0]['incremental']['wall_s']:.1f}s vs first parse "
               f"{cases[0]['first']['wall_s']:.1f}s", file=sys.stderr)
         return
-    C.write_json(NAME, res)
-    C.write_section(SECTION, markdown(res, command))
+    C.publish(NAME, res, markdown(res, command))
     for r in cases:
         print(f"{r['case']}: incremental {r['incremental']['wall_s']:.1f}s vs full "
               f"{r['full']['wall_s']:.1f}s, identical={r['identical']}", file=sys.stderr)

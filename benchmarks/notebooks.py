@@ -297,8 +297,7 @@ def main() -> None:
     C.finish(machine)
     res = {"machine": machine, "command": command, "rounds": rounds, "target_s": TARGET_S,
            "sizes": sizes, "notebooks": [nb.stem for nb in nbs]}
-    C.write_json(NAME, res)
-    C.write_section(NAME, markdown(res, command))
+    C.publish(NAME, res, markdown(res, command))
     for s in sizes:
         for name, r in s["notebooks"].items():
             print(f"{s['articles']:,} {name}: {r['median_wall_s']:.1f}s wall, "

@@ -175,8 +175,7 @@ def main() -> None:
         " --quick" if a.quick else f" --n {n}" if n != 2_000 else "")
     res["command"] = command
     C.finish(res["machine"])
-    C.write_json(NAME, res)
-    C.write_section(SECTION, markdown(res, command))
+    C.publish(NAME, res, markdown(res, command), section=SECTION)
     top = res["internal"][0]
     print(f"profiled {n} articles in {res['profiled_s']:.1f}s; top internal: "
           f"{top['function']} {top['tottime_share']:.1%}", file=sys.stderr)

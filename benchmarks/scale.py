@@ -129,8 +129,7 @@ def main() -> None:
     res = {"machine": machine, "command": command, "workers": a.workers, "seed": a.seed,
            "runs": runs, "outputs": {str(r["articles"]): r["output"] for r in runs},
            "targets": {"1M_wall_s": TARGET_1M_S, "peak_rss": TARGET_RSS}}
-    C.write_json(NAME, res)
-    C.write_section(NAME, markdown(res, command))
+    C.publish(NAME, res, markdown(res, command))
     for r in runs:
         print(f"{r['articles']:>9,}: {r['wall_s']:8.1f}s {r['per_article_ms']:.2f} ms/article "
               f"tree RSS {r['tree_rss'] / 1e6:,.0f} MB", file=sys.stderr)

@@ -361,8 +361,7 @@ def main() -> None:
     command += f" --before {a.before}" if a.before else ""
     res["command"] = command
     C.finish(res["machine"])
-    C.write_json(NAME, res)
-    C.write_section(NAME, markdown(res, command))
+    C.publish(NAME, res, markdown(res, command))
     ra = res["ratios"]
     print(f"ctkit {ra['per_s']:.0f} articles/s per core; {ra['vs_diy']:.1f}x DIY; "
           f"{ra['vs_floor']:.2%} of the floor", file=sys.stderr)

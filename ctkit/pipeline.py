@@ -134,20 +134,22 @@ def _event_ids(article_ids: pd.Series, event_ids: pd.Series) -> pd.Series:
 
 
 @contextmanager
-def _time_budget(seconds: float) -> Iterator[None]:
-    """Raise DocTimeout after `seconds` (main thread on POSIX; elsewhere no limit)."""
+def _alarms(seconds: float) -> Iterator[Callable[[float], object] | None]:
+    """While it lasts, SIGALRM raises DocTimeout; yields `signal.setitimer`'s one-shot timer
+    to start (the budget) and stop (0) around each document, or None where a budget cannot
+    be kept (not the main thread, as in dask's threads; no `setitimer`): then no limit.
+    The handler is set once per chunk, not per document (setting it costs ~5 µs)."""
     usable = seconds > 0 and hasattr(signal, "setitimer")
     if usable:
         try:
             old = signal.signal(signal.SIGALRM, _on_alarm)
-        except ValueError:  # not the main thread (dask threads): no budget
+        except ValueError:  # not the main thread
             usable = False
     if not usable:
-        yield
+        yield None
         return
-    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        yield
+        yield partial(signal.setitimer, signal.ITIMER_REAL)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
@@ -172,36 +174,43 @@ def run_chunk(chunk: Chunk, options: Options) -> ChunkResult:
     bands: list[Fingerprint] = []
     digests: list[str] = []
     seen: set[str] = set()
-    for path, source in chunk.files:
-        stored = None  # the file's hash, when its reader had all its bytes (most files)
-        for item in read(location(path), source, max_bytes=options.max_bytes):
-            if isinstance(item, ErrorRow):
-                rows["errors"].append(item.__dict__)
-                continue
-            stored = item.file_digest or stored
-            if chunk.manifest:
-                rel = os.path.relpath(path, chunk.root) if chunk.root else source
-                item = apply_manifest(item, chunk.manifest, Path(rel).as_posix())
-            try:
-                with _time_budget(options.doc_time_budget):
-                    aid = _provisional_id(item.digest, seen, len(bands))
-                    doc_rows = extract(item, options=options, article_id=aid)
-            except DocTimeout:
-                rows["errors"].append({"source": item.source, "stage": "extract",
-                                       "severity": "error", "error": "took longer than "
-                                       f"{options.doc_time_budget}s (doc_time_budget); skipped"})
-                continue
-            except Exception as exc:  # noqa: BLE001 - one bad document must not stop the run
-                rows["errors"].append({"source": item.source, "stage": "extract",
-                                       "severity": "error",
-                                       "error": f"{type(exc).__name__}: {exc}"[:500]})
-                continue
-            seen.add(item.digest)
-            for k, v in doc_rows.items():
-                rows[k].extend(v)
-            bands.append(fingerprint(doc_rows["articles"][0]["text"],
-                                     min_words=options.duplicate_min_words))
-        digests.append(stored or _digest_or_empty(path))
+    with _alarms(options.doc_time_budget) as timer:
+        for path, source in chunk.files:
+            stored = None  # the file's hash, when its reader had all its bytes (most files)
+            for item in read(location(path), source, max_bytes=options.max_bytes):
+                if isinstance(item, ErrorRow):
+                    rows["errors"].append(item.__dict__)
+                    continue
+                stored = item.file_digest or stored
+                if chunk.manifest:
+                    rel = os.path.relpath(path, chunk.root) if chunk.root else source
+                    item = apply_manifest(item, chunk.manifest, Path(rel).as_posix())
+                try:
+                    if timer:
+                        timer(options.doc_time_budget)
+                    try:
+                        aid = _provisional_id(item.digest, seen, len(bands))
+                        doc_rows = extract(item, options=options, article_id=aid)
+                    finally:
+                        if timer:
+                            timer(0)
+                except DocTimeout:
+                    rows["errors"].append({"source": item.source, "stage": "extract",
+                                           "severity": "error", "error": "took longer than "
+                                           f"{options.doc_time_budget}s (doc_time_budget); "
+                                           "skipped"})
+                    continue
+                except Exception as exc:  # noqa: BLE001 - one bad document must not stop it
+                    rows["errors"].append({"source": item.source, "stage": "extract",
+                                           "severity": "error",
+                                           "error": f"{type(exc).__name__}: {exc}"[:500]})
+                    continue
+                seen.add(item.digest)
+                for k, v in doc_rows.items():
+                    rows[k].extend(v)
+                bands.append(fingerprint(doc_rows["articles"][0]["text"],
+                                         min_words=options.duplicate_min_words))
+            digests.append(stored or _digest_or_empty(path))
     return ChunkResult(Corpus(**{k: schema.conform(k, v) for k, v in rows.items()}), bands,
                        digests)
 

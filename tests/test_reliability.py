@@ -1140,3 +1140,39 @@ def test_the_package_evaluates_no_input_as_code():
                 calls.append((path.name, "shell=True", False))
     assert all(closed for _, _, closed in calls), calls
     assert {(f, n) for f, n, _ in calls} <= {("params.py", "eval"), ("reports.py", "eval")}
+
+
+def test_a_document_over_its_time_budget_is_an_error_row_and_the_next_one_is_parsed(
+        tmp_path, monkeypatch):
+    """The budget is per document: a slow one becomes an error row, the alarm is off for the
+    rest of the chunk, and the handler that was there before the chunk is back after it."""
+    from ctkit import pipeline
+
+    for name in ("a.txt", "slow.txt", "c.txt"):
+        (tmp_path / name).write_text(f"{name}\n\n" + "Rabat and Madrid signed a security "
+                                     "accord on Tuesday, officials said. " * 3, "utf-8")
+
+    def slow_extract(doc, **kw):
+        if doc.source.endswith("slow.txt"):
+            time.sleep(5)
+        return extract(doc, **kw)
+
+    def before(signum, frame):  # the program's own handler
+        raise AssertionError("not ours")
+
+    run_chunk(Chunk([(str(tmp_path / "a.txt"), "a.txt")]), OPTS)  # gazetteers built
+    monkeypatch.setattr(pipeline, "extract", slow_extract)
+    old = signal.signal(signal.SIGALRM, before)
+    try:
+        t0 = time.perf_counter()
+        res = run_chunk(Chunk([(str(tmp_path / n), n) for n in ("a.txt", "slow.txt", "c.txt")]),
+                        OPTS.with_(doc_time_budget=1.0))
+        assert time.perf_counter() - t0 < 4
+        assert signal.getsignal(signal.SIGALRM) is before
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    finally:
+        signal.signal(signal.SIGALRM, old)
+    assert sorted(res.corpus.articles["source"]) == ["a.txt", "c.txt"]
+    errors = res.corpus.errors
+    assert list(errors["source"]) == ["slow.txt"]
+    assert "took longer than 1.0s (doc_time_budget)" in errors["error"].iloc[0]
