@@ -553,12 +553,18 @@ def expand(inputs: Iterable[str | os.PathLike]) -> list[tuple[str, str]]:
                     seen.add(real)
                     dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
                     for f in sorted(files):
-                        if not f.startswith((".", "_")):
-                            found.add(Path(root, f).as_posix())
+                        if not f.startswith((".", "_")):  # `root` is normalised (from a Path):
+                            found.add(_joined(root, f))  # no Path per file (4 s per million)
             else:
                 found.add(p.as_posix())
     local = [(k, display_name(k)) for k in sorted(found)]
     return local + [(u, display_name(u)) for u in sorted(urls)]
+
+
+def _joined(root: str, name: str) -> str:
+    """`Path(root, name).as_posix()` for a normalised `root`, without making a Path."""
+    joined = os.path.join(root, name)
+    return joined if os.sep == "/" else Path(joined).as_posix()
 
 
 # ---------------------------------------------------------------- URLs (fsspec)

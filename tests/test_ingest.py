@@ -87,6 +87,23 @@ def test_csv_rows_parse_and_short_rows_are_errors(tmp_path):
     assert isinstance(items[1], ErrorRow) and items[1].source.endswith("#L3")
 
 
+def test_expand_spells_paths_as_pathlib_does_however_the_folder_is_written(tmp_path,
+                                                                         monkeypatch):
+    """Files found in a folder are joined as strings, not Paths (4 s per million files): the
+    same paths as `Path(root, name).as_posix()` gives, for every way of writing the folder."""
+    from pathlib import Path
+
+    files = ("a.txt", "2024/b.txt", "2024/x y/c é.txt")
+    for rel in (*files, "_x/d.txt"):
+        (tmp_path / "news" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "news" / rel).write_text("x", "utf-8")
+    monkeypatch.chdir(tmp_path)
+    for spelling in (f"{tmp_path}/news", f"{tmp_path}//news/", f"{tmp_path}/./news/2024/..",
+                     "news", "./news", "news/", "news//", "news/2024/../"):
+        assert [p for p, _ in expand([spelling])] == sorted(
+            Path(spelling, rel).as_posix() for rel in files), spelling
+
+
 def test_expand_skips_hidden_and_underscore_files_and_sorts(tmp_path):
     for name in ["b.txt", "a.txt", "_truth.jsonl", ".hidden"]:
         (tmp_path / name).write_text("x")

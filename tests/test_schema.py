@@ -28,8 +28,10 @@ def test_conform_reads_row_dicts_as_it_reads_a_dataframe_of_them():
         {"article_id": "a2", "source": "y.txt", "outlet": float("nan"), "title": "",
          "published": "5 mars 2024 10:00", "language": None, "text": "", "n_words": np.int64(0),
          "duplicate_of": "a1", "content_hash": "00"},
-        {"article_id": "a3", "source": "z.txt", "published": None, "n_words": None},
+        {"article_id": "a3", "source": "z.txt", "published": None, "n_words": None,
+         "title": 12},  # not a str: pandas' conversion ("12"), not Arrow's fast path
     ]
+    assert schema._ARROW_STR  # the fast path for columns of str and None is live here
     pd.testing.assert_frame_equal(schema.conform("articles", rows),
                                   schema.conform("articles", pd.DataFrame(rows)))
     events = [{"event_id": "a1-001", "article_id": "a1", "start": 3, "end": 9, "iso3": None},
