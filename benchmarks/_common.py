@@ -191,25 +191,53 @@ import collections, os, re, sys, time
 os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 text = " ".join(f"word{i % 997} Maroc coopération sécuritaire {i}" for i in range(2000))
 words = re.compile(r"\\w+")
-rounds, t0 = 0, time.perf_counter()
-while time.perf_counter() - t0 < float(sys.argv[1]):
+rounds, t0 = 0, time.process_time()
+while time.process_time() - t0 < float(sys.argv[1]):
     counts = collections.Counter(words.findall(text))
     "-".join(sorted(counts)[:100])
     rounds += 1
-print(rounds / (time.perf_counter() - t0))
+print(rounds / (time.process_time() - t0))
 """
 
 
 def host_speed(seconds: float = 2.0) -> float:
-    """How fast this shared machine runs Python now: rounds per second of a fixed interpreted
-    workload (a regex word split, a Counter, a sort) on one core, in a fresh process.
+    """How fast this shared machine runs Python now: rounds per CPU-second of a fixed
+    interpreted workload (a regex word split, a Counter, a sort) on one core, in a fresh
+    process, for `seconds` of its CPU time.
 
     The workload does not use ctkit, so its rate compares the host at different times: a
     long parse that ran while the probe read 20% below another run's ran on a slower host,
-    whatever the code. Run it while nothing else of ours runs."""
+    whatever the code. Counted in CPU time, so that it reads the host's speed even while a
+    parse keeps the cores busy (`HostProbe`); alone on a core, CPU time is wall time."""
     out = subprocess.run([sys.executable, "-c", _PROBE, str(seconds)], check=True,
                          capture_output=True, text=True).stdout
     return float(out)
+
+
+class HostProbe:
+    """`host_speed` every `every` seconds while a long benchmark runs (`with HostProbe() as
+    p: ...`; readings in `p.readings`): a million-article parse lasts 15-25 minutes, and the
+    host's speed moves within that time more than the probes just before and after it show.
+    Each reading takes `seconds` of one core's time from the run (1-2% of two cores at the
+    defaults)."""
+
+    def __init__(self, *, every: float = 120.0, seconds: float = 2.0) -> None:
+        self.every, self.seconds = every, seconds
+        self.readings: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.every):
+            self.readings.append(host_speed(self.seconds))
+
+    def __enter__(self) -> HostProbe:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 # ---------------------------------------------------------------- generated corpora

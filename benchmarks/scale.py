@@ -8,8 +8,9 @@ memory; cached under the benchmark tmp folder), then parsed by the CLI while a s
 article and peak memory per size: time should grow linearly, memory stay flat (issue 7 targets:
 1M articles < 15 min, peak RSS < 2 GB). Default sizes 10k and 100k; `--full` adds 1M. The parsed
 tables of each size are kept (for benchmarks/notebooks.py); their folders are in the JSON.
-Just before and just after each parse, `_common.host_speed` measures how fast the shared host
-runs Python (a fixed workload without ctkit): a slow run on a slow host can be told apart.
+Just before, every 2 minutes during (`_common.HostProbe`) and just after each parse,
+`_common.host_speed` measures how fast the shared host runs Python (a fixed workload without
+ctkit, per CPU-second): a slow run on a slow host can be told apart.
 Writes benchmarks/results/scale.json and the `scale` section of docs/performance.md.
 """
 from __future__ import annotations
@@ -40,15 +41,17 @@ def parse(n: int, seed: int, workers: int) -> dict:
     tmp_out = out.with_name(out.name + ".tmp")
     shutil.rmtree(tmp_out, ignore_errors=True)
     C.log(f"parsing {n:,} articles (process engine, {workers} workers)")
-    res = C.run([str(C.CTKIT), "parse", str(folder), "--out", str(tmp_out), "--engine",
-                 "process", "--workers", str(workers)], sample=True).check()
+    with C.HostProbe() as during:
+        res = C.run([str(C.CTKIT), "parse", str(folder), "--out", str(tmp_out), "--engine",
+                     "process", "--workers", str(workers)], sample=True).check()
     manifest = json.loads((tmp_out / "_ctkit.json").read_text("utf-8"))
     shutil.rmtree(out, ignore_errors=True)
     tmp_out.rename(out)
     rows = manifest["rows"]
     speed_after = C.host_speed()
     C.log(f"  {n:,}: {res.seconds:.0f}s, tree RSS {res.tree_rss / 1e6:.0f} MB, host speed "
-          f"{speed_before:.0f} before, {speed_after:.0f} after")
+          f"{speed_before:.0f} before, {_during(during.readings)} during, {speed_after:.0f} "
+          "after")
     return {"articles": n, "input_bytes": sum(b for _, _, b in files), "wall_s": res.seconds,
             "cpu_s": res.cpu_s, "per_article_ms": 1000 * res.seconds / n,
             "articles_per_s": n / res.seconds, "tree_rss": res.tree_rss,
@@ -56,8 +59,25 @@ def parse(n: int, seed: int, workers: int) -> dict:
             "parent_rss": res.root_rss, "worker_rss": res.child_rss,
             "cpu_ms_per_article": 1000 * res.cpu_s / n,
             "rows": rows, "stdout": res.stdout.strip(), "output": str(out),
-            "host_speed": [speed_before, speed_after],
+            "host_speed": [speed_before, speed_after], "host_speed_during": during.readings,
             "output_bytes": sum(p.stat().st_size for p in out.iterdir())}
+
+
+def _during(readings: list[float]) -> str:
+    """Host speed while the parse ran: median (min-max) of the readings, "-" if none."""
+    if not readings:
+        return "-"
+    low, high = min(readings), max(readings)
+    return f"{C.median(readings):.0f} ({low:.0f}-{high:.0f})" if len(readings) > 1 else \
+        f"{low:.0f}"
+
+
+def _speeds(run: dict) -> str:
+    """The host-speed cell: before / during / after (older results have no `during`)."""
+    speed = run.get("host_speed", [])
+    if len(speed) != 2:
+        return ""
+    return f"{speed[0]:.0f} / {_during(run.get('host_speed_during', []))} / {speed[1]:.0f}"
 
 
 def markdown(res: dict, command: str) -> str:
@@ -71,7 +91,7 @@ def markdown(res: dict, command: str) -> str:
              C.fmt(r["articles_per_s"]), C.mb(r["tree_rss"]), C.mb(r["tree_pss"]),
              C.mb(r.get("parent_rss")), C.mb(r.get("worker_rss")), r["processes"],
              f"{r['rows']['articles']:,}", f"{r['output_bytes'] / 1e6:,.0f} MB",
-             " / ".join(f"{x:.0f}" for x in r.get("host_speed", []))] for r in runs]
+             _speeds(r)] for r in runs]
     big = max(runs, key=lambda r: r["articles"])
     one_m = next((r for r in runs if r["articles"] >= 1_000_000), None)
     if one_m:
@@ -95,14 +115,15 @@ def markdown(res: dict, command: str) -> str:
         "smallest size shows linearity (1.00 = linear); CPU time (user + system of the whole "
         "tree) is the steadier measure on this shared machine, where wall time depends on "
         "what else runs. Host speed: rounds per second of a fixed Python workload that does "
-        "not use ctkit (`_common.host_speed`, one core, 2 s), taken just before and just after "
-        "each parse: it tells how fast the shared host was, so that runs made at different "
-        "times can be compared.",
+        "not use ctkit (`_common.host_speed`, one core, 2 s of its CPU time), taken just before "
+        "each parse, every 2 minutes during it (median and range; each reading takes 2 s of "
+        "a core from the parse) and just after: it tells how fast the shared host was, so "
+        "that runs made at different times can be compared.",
         "",
         C.table(["articles", "input", "wall s", "wall ms/article", "× first",
                  "CPU ms/article", "× first", "articles/s", "peak tree RSS", "peak tree PSS",
                  "parent RSS", "largest worker RSS", "procs", "articles rows",
-                 "tables on disk", "host speed before / after"], rows), "",
+                 "tables on disk", "host speed before / during / after"], rows), "",
         t_line + f" Peak tree RSS {peak / 1e6:,.0f} MB (target < 2 GB: "
         f"{'met' if peak < TARGET_RSS else '**not met**'}).",
     ])
