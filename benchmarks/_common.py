@@ -218,8 +218,8 @@ class HostProbe:
     """`host_speed` every `every` seconds while a long benchmark runs (`with HostProbe() as
     p: ...`; readings in `p.readings`): a million-article parse lasts 15-25 minutes, and the
     host's speed moves within that time more than the probes just before and after it show.
-    Each reading takes `seconds` of one core's time from the run (1-2% of two cores at the
-    defaults)."""
+    Each reading takes `seconds` of one core's time from the run (under 1% of two cores at
+    the defaults)."""
 
     def __init__(self, *, every: float = 120.0, seconds: float = 2.0) -> None:
         self.every, self.seconds = every, seconds
