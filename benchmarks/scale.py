@@ -65,11 +65,9 @@ def parse(n: int, seed: int, workers: int) -> dict:
 
 def _during(readings: list[float]) -> str:
     """Host speed while the parse ran: median (min-max) of the readings, "-" if none."""
-    if not readings:
-        return "-"
-    low, high = min(readings), max(readings)
-    return f"{C.median(readings):.0f} ({low:.0f}-{high:.0f})" if len(readings) > 1 else \
-        f"{low:.0f}"
+    if len(readings) < 2:
+        return "".join(f"{x:.0f}" for x in readings) or "-"
+    return f"{C.median(readings):.0f} ({min(readings):.0f}-{max(readings):.0f})"
 
 
 def _speeds(run: dict) -> str:
@@ -114,7 +112,7 @@ def markdown(res: dict, command: str) -> str:
         "of the CLI process and of its biggest child. Time per article relative to the "
         "smallest size shows linearity (1.00 = linear); CPU time (user + system of the whole "
         "tree) is the steadier measure on this shared machine, where wall time depends on "
-        "what else runs. Host speed: rounds per second of a fixed Python workload that does "
+        "what else runs. Host speed: rounds per CPU-second of a fixed Python workload that does "
         "not use ctkit (`_common.host_speed`, one core, 2 s of its CPU time), taken just before "
         "each parse, every 2 minutes during it (median and range; each reading takes 2 s of "
         "a core from the parse) and just after: it tells how fast the shared host was, so "

@@ -92,6 +92,11 @@ def _from_rows(table: str, rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+#: whether pandas' STR dtype is the Arrow-backed string array `_strings` makes
+_ARROW_STR = pd.array([], dtype=STR).dtype == pd.arrays.ArrowStringArray(
+    pa.array([], pa.large_string())).dtype
+
+
 def _strings(values: list) -> pd.api.extensions.ExtensionArray:
     """`pd.array(values, dtype=STR)`, 2.7x faster when every value is a str or None (Arrow
     reads them without pandas' per-value checks); other values take pandas' way."""
@@ -101,11 +106,6 @@ def _strings(values: list) -> pd.api.extensions.ExtensionArray:
         except (pa.ArrowTypeError, pa.ArrowInvalid):  # numbers, NaN ...: pandas converts them
             pass
     return pd.array(values, dtype=STR)
-
-
-#: whether pandas' STR dtype is the Arrow-backed string array `_strings` makes
-_ARROW_STR = pd.array([], dtype=STR).dtype == pd.arrays.ArrowStringArray(
-    pa.array([], pa.large_string())).dtype
 
 
 def validate(table: str, df: pd.DataFrame) -> pd.DataFrame:
